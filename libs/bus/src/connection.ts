@@ -1,0 +1,160 @@
+import { type Backoff, backoff, counter, gauge, type Logger, type Registry, sleep } from "@sensorstream/runtime";
+import amqp, { type ChannelModel } from "amqplib";
+
+export type Setup = (conn: ChannelModel) => Promise<void>;
+
+export type BusConnectionOptions = {
+  url: string;
+  /** Shown in the RabbitMQ management UI and in logs. */
+  name: string;
+  logger: Logger;
+  registry: Registry;
+  backoff?: Backoff;
+};
+
+/**
+ * One AMQP connection that re-establishes itself with backoff. Publishers and consumers register
+ * a setup that runs on every (re)connect and opens their channels; any channel that dies takes the
+ * connection down with it, so every part is rebuilt together from a known state.
+ */
+export class BusConnection {
+  readonly #opts: BusConnectionOptions;
+  readonly #setups: Setup[] = [];
+  readonly #abort = new AbortController();
+  readonly #backoff: Backoff;
+  readonly #waiters = new Set<() => void>();
+  readonly #connectedGauge;
+  readonly #reconnects;
+  #conn: ChannelModel | undefined;
+  #connected = false;
+  #loop: Promise<void> | undefined;
+  #lastError: string | undefined;
+
+  constructor(opts: BusConnectionOptions) {
+    this.#opts = opts;
+    this.#backoff = opts.backoff ?? backoff(200, 10_000);
+    this.#connectedGauge = gauge(opts.registry, {
+      name: "sensorstream_bus_connected",
+      help: "1 while the AMQP connection is up, per connection name",
+      labelNames: ["connection"],
+    });
+    this.#reconnects = counter(opts.registry, {
+      name: "sensorstream_bus_connects_total",
+      help: "AMQP connection attempts by outcome",
+      labelNames: ["connection", "outcome"],
+    });
+    this.#connectedGauge.set({ connection: opts.name }, 0);
+  }
+
+  get connected(): boolean {
+    return this.#connected;
+  }
+
+  get lastError(): string | undefined {
+    return this.#lastError;
+  }
+
+  /** Registers a setup; it runs now if connected, and on every reconnect. */
+  async addSetup(setup: Setup): Promise<void> {
+    this.#setups.push(setup);
+    if (this.#conn && this.#connected) {
+      try {
+        await setup(this.#conn);
+      } catch (err) {
+        this.#fail(err);
+        throw err;
+      }
+    }
+  }
+
+  start(): void {
+    this.#loop ??= this.#run();
+  }
+
+  /** Resolves when connected, or false after timeoutMs. */
+  waitConnected(timeoutMs: number): Promise<boolean> {
+    if (this.#connected) return Promise.resolve(true);
+    if (this.#abort.signal.aborted) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.#waiters.delete(done);
+        resolve(this.#connected);
+      };
+      const timer = setTimeout(done, timeoutMs);
+      this.#waiters.add(done);
+    });
+  }
+
+  /** Closes the connection deliberately (used by tests and by channel failures). */
+  drop(reason: string): void {
+    this.#opts.logger.warn({ reason }, "dropping AMQP connection to rebuild it");
+    this.#conn?.close().catch(() => {});
+  }
+
+  async close(): Promise<void> {
+    this.#abort.abort();
+    const conn = this.#conn;
+    this.#conn = undefined;
+    if (conn) await conn.close().catch(() => {});
+    await this.#loop;
+    for (const w of [...this.#waiters]) w();
+  }
+
+  #fail(err: unknown): void {
+    this.#lastError = (err as Error)?.message ?? String(err);
+    this.#conn?.close().catch(() => {});
+  }
+
+  async #run(): Promise<void> {
+    const { logger, name, url } = this.#opts;
+    const signal = this.#abort.signal;
+    while (!signal.aborted) {
+      let conn: ChannelModel | undefined;
+      try {
+        conn = await amqp.connect(url, { clientProperties: { connection_name: name } });
+        const closed = new Promise<void>((resolve) => conn?.once("close", () => resolve()));
+        conn.on("error", (err: Error) => {
+          this.#lastError = err.message;
+          logger.warn({ err }, "AMQP connection error");
+        });
+        conn.on("blocked", (reason: string) => logger.warn({ reason }, "RabbitMQ blocked this connection"));
+        conn.on("unblocked", () => logger.info("RabbitMQ unblocked this connection"));
+        this.#conn = conn;
+        for (const setup of this.#setups) await setup(conn);
+        if (signal.aborted) break;
+        this.#connected = true;
+        this.#lastError = undefined;
+        this.#backoff.reset();
+        this.#connectedGauge.set({ connection: name }, 1);
+        this.#reconnects.inc({ connection: name, outcome: "ok" });
+        logger.info({ url: redact(url) }, "connected to RabbitMQ");
+        for (const w of [...this.#waiters]) w();
+        await closed;
+      } catch (err) {
+        this.#lastError = (err as Error).message;
+        this.#reconnects.inc({ connection: name, outcome: "failed" });
+        logger.warn({ err, url: redact(url) }, "cannot connect to RabbitMQ; retrying");
+        conn?.close().catch(() => {});
+      }
+      const was = this.#connected;
+      this.#connected = false;
+      this.#conn = undefined;
+      this.#connectedGauge.set({ connection: name }, 0);
+      if (signal.aborted) break;
+      if (was) logger.warn({ reason: this.#lastError }, "AMQP connection lost; reconnecting");
+      await sleep(this.#backoff.next(), signal);
+    }
+  }
+}
+
+/** Hides the password in an AMQP URL for logs. */
+export function redact(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = "***";
+    return u.toString();
+  } catch {
+    return "(unparseable url)";
+  }
+}

@@ -1,0 +1,122 @@
+import type { Logger } from "@sensorstream/runtime";
+import type { Channel, ConsumeMessage } from "amqplib";
+import type { BusConnection } from "./connection.js";
+
+/** One message taken from a queue. ack/nack are no-ops once the channel it came on is gone. */
+export type Delivery = {
+  readonly content: Buffer;
+  readonly routingKey: string;
+  readonly messageId: string | undefined;
+  readonly headers: Record<string, unknown>;
+  readonly redelivered: boolean;
+  /** False once the channel it came on has closed: it will be redelivered, so do not act on its ack. */
+  readonly live: () => boolean;
+  ack(): void;
+  /** Returns the message to the queue (requeue) or hands it to the queue's dead-letter exchange. */
+  nack(requeue: boolean): void;
+};
+
+export type ConsumerOptions = {
+  queue: string;
+  prefetch: number;
+  logger: Logger;
+  onMessage: (d: Delivery) => void;
+  /** Called when the channel goes away; deliveries not yet acked will come again. */
+  onChannelLost?: () => void;
+};
+
+/**
+ * Consumes a queue with manual acks and a prefetch window; re-subscribes after every reconnect.
+ * The handler decides when to ack (after its effect is durable).
+ */
+export class QueueConsumer {
+  readonly #bus: BusConnection;
+  readonly #opts: ConsumerOptions;
+  #channel: Channel | undefined;
+  #tag: string | undefined;
+  #stopped = false;
+
+  constructor(bus: BusConnection, opts: ConsumerOptions) {
+    this.#bus = bus;
+    this.#opts = opts;
+  }
+
+  get ready(): boolean {
+    return this.#channel !== undefined && this.#tag !== undefined;
+  }
+
+  async attach(): Promise<void> {
+    await this.#bus.addSetup(async (conn) => {
+      if (this.#stopped) return;
+      const ch = await conn.createChannel();
+      let open = true;
+      ch.on("error", (err: Error) =>
+        this.#opts.logger.warn({ err, queue: this.#opts.queue }, "consumer channel error"),
+      );
+      ch.on("close", () => {
+        open = false;
+        if (this.#channel === ch) {
+          this.#channel = undefined;
+          this.#tag = undefined;
+          this.#opts.onChannelLost?.();
+          if (!this.#stopped) this.#bus.drop(`consumer channel for ${this.#opts.queue} closed`);
+        }
+      });
+      await ch.prefetch(this.#opts.prefetch);
+      this.#channel = ch;
+      const live = () => open;
+      const { consumerTag } = await ch.consume(
+        this.#opts.queue,
+        (msg: ConsumeMessage | null) => {
+          if (msg === null) {
+            // The broker cancelled us (queue deleted): rebuild from scratch.
+            this.#bus.drop(`queue ${this.#opts.queue} cancelled the consumer`);
+            return;
+          }
+          this.#opts.onMessage(toDelivery(ch, msg, live));
+        },
+        { noAck: false },
+      );
+      this.#tag = consumerTag;
+    });
+  }
+
+  /** Stops taking new messages; deliveries already handed out can still be acked. */
+  async cancel(): Promise<void> {
+    this.#stopped = true;
+    const ch = this.#channel;
+    const tag = this.#tag;
+    this.#tag = undefined;
+    if (ch && tag) await ch.cancel(tag).catch(() => {});
+  }
+
+  /** Closes the channel: unacked deliveries return to the queue. */
+  async close(): Promise<void> {
+    this.#stopped = true;
+    const ch = this.#channel;
+    this.#channel = undefined;
+    if (ch) await ch.close().catch(() => {});
+  }
+}
+
+function toDelivery(ch: Channel, msg: ConsumeMessage, live: () => boolean): Delivery {
+  let settled = false;
+  return {
+    content: msg.content,
+    routingKey: msg.fields.routingKey,
+    messageId: msg.properties.messageId as string | undefined,
+    headers: (msg.properties.headers ?? {}) as Record<string, unknown>,
+    redelivered: msg.fields.redelivered,
+    live,
+    ack() {
+      if (settled || !live()) return;
+      settled = true;
+      ch.ack(msg);
+    },
+    nack(requeue: boolean) {
+      if (settled || !live()) return;
+      settled = true;
+      ch.nack(msg, false, requeue);
+    },
+  };
+}

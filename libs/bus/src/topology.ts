@@ -1,0 +1,54 @@
+import { DEAD_LETTER_EXCHANGE, EXCHANGE } from "@sensorstream/contracts";
+import type { Channel } from "amqplib";
+
+export const DEAD_LETTER_QUEUE = "dead_letters";
+
+export type QueueSpec = {
+  name: string;
+  /** Binding keys on the sensor_streaming exchange. */
+  bindings: readonly string[];
+  /** Messages the queue holds before it refuses publishes (the gateway then withholds PUBACKs). */
+  maxLength: number;
+  /** Redeliveries before RabbitMQ dead-letters a message that keeps failing (set explicitly: 3.x and 4.x differ). */
+  deliveryLimit: number;
+};
+
+/**
+ * Every queue of the platform. Queue arguments are fixed here on purpose: a queue's arguments
+ * cannot change once it exists (RabbitMQ answers PRECONDITION_FAILED), so changing one is a
+ * migration (delete and re-create, or move the setting into a policy).
+ */
+export const QUEUES = {
+  measurements: { name: "measurements", bindings: ["*.data"], maxLength: 5_000_000, deliveryLimit: 20 },
+  logs: { name: "logs", bindings: ["*.logs"], maxLength: 1_000_000, deliveryLimit: 20 },
+  registry: { name: "registry", bindings: ["*.status", "*.commands.ack"], maxLength: 1_000_000, deliveryLimit: 20 },
+  commandAcks: { name: "command.acks", bindings: ["*.commands.ack"], maxLength: 1_000_000, deliveryLimit: 20 },
+} as const satisfies Record<string, QueueSpec>;
+
+export function queueArguments(q: QueueSpec): Record<string, unknown> {
+  return {
+    "x-queue-type": "quorum",
+    "x-delivery-limit": q.deliveryLimit,
+    "x-dead-letter-exchange": DEAD_LETTER_EXCHANGE,
+    // at-least-once dead-lettering (quorum queues, 3.10+) needs reject-publish overflow.
+    "x-dead-letter-strategy": "at-least-once",
+    "x-overflow": "reject-publish",
+    "x-max-length": q.maxLength,
+  };
+}
+
+/** Declares the exchanges, the dead-letter queue and the given queues with their bindings. Idempotent. */
+export async function declareTopology(ch: Channel, queues: readonly QueueSpec[]): Promise<void> {
+  await ch.assertExchange(EXCHANGE, "topic", { durable: true });
+  await ch.assertExchange(DEAD_LETTER_EXCHANGE, "topic", { durable: true });
+  await ch.assertQueue(DEAD_LETTER_QUEUE, {
+    durable: true,
+    // The dead-letter queue keeps the newest million; beyond that the oldest go first.
+    arguments: { "x-queue-type": "quorum", "x-max-length": 1_000_000, "x-overflow": "drop-head" },
+  });
+  await ch.bindQueue(DEAD_LETTER_QUEUE, DEAD_LETTER_EXCHANGE, "#");
+  for (const q of queues) {
+    await ch.assertQueue(q.name, { durable: true, arguments: queueArguments(q) });
+    for (const key of q.bindings) await ch.bindQueue(q.name, EXCHANGE, key);
+  }
+}

@@ -1,0 +1,218 @@
+import { z } from "zod";
+import { describeIssues, type Rejection } from "./errors.js";
+import { epochMillisToMicros, formatMicros, parseRfc3339ToMicros, type TimeParseResult } from "./time.js";
+import type { DeviceKind } from "./topics.js";
+
+/** Readings per message and metrics per reading are bounded so one message cannot flood a batch. */
+export const MAX_READINGS_PER_MESSAGE = 10_000;
+export const MAX_METRICS_PER_READING = 256;
+export const MAX_LOG_ENTRIES_PER_MESSAGE = 1_000;
+
+export const METRIC_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_.:/-]{0,63}$/;
+export const metricNameSchema = z
+  .string()
+  .regex(METRIC_NAME_PATTERN, "a metric name is 1-64 characters of A-Z a-z 0-9 _ . : / -, starting with a letter or _");
+
+const tsSchema = z.union([z.string().max(64), z.number()], {
+  error: "ts must be an RFC 3339 string or integer epoch milliseconds",
+});
+const numberOrBool = z.union([z.number(), z.boolean()], { error: "a value must be a number or a boolean" });
+
+/** A reading as a device sends it. Unknown keys are ignored (forward compatibility). */
+export const deviceReadingSchema = z.object({
+  ts: tsSchema.optional(),
+  values: z.record(metricNameSchema, numberOrBool).optional(),
+  value: numberOrBool.optional(),
+  lat: z.number().gte(-90).lte(90).optional(),
+  lon: z.number().gte(-180).lte(180).optional(),
+  seq: z.int().nonnegative().optional(),
+});
+
+export const deviceLogSchema = z.looseObject({
+  ts: tsSchema.optional(),
+  level: z.enum(["debug", "info", "warn", "error"]).default("info"),
+  msg: z.string().max(8192),
+});
+
+export const deviceStatusSchema = z.looseObject({
+  state: z.enum(["online", "offline"]),
+  mode: z.enum(["awake", "asleep"]).optional(),
+  sample_hz: z.number().positive().max(1_000_000).optional(),
+  type: z.string().max(64).optional(),
+  model: z.string().max(128).optional(),
+  firmware: z.string().max(128).optional(),
+});
+
+export const deviceAckSchema = z.object({
+  command_id: z.uuid(),
+  status: z.enum(["ok", "error"]),
+  error: z.string().max(1024).optional(),
+});
+
+// ---- the normalized forms carried on the bus ----------------------------------------------
+
+const busTime = z.string().refine((s) => parseRfc3339ToMicros(s).ok, "must be an RFC 3339 timestamp");
+
+export const readingSchema = z.object({
+  time: busTime,
+  values: z.record(metricNameSchema, z.number()),
+  lat: z.number().gte(-90).lte(90).optional(),
+  lon: z.number().gte(-180).lte(180).optional(),
+  seq: z.int().nonnegative().optional(),
+});
+export type Reading = z.output<typeof readingSchema>;
+
+const envelope = {
+  msg_id: z.string().min(1).max(64),
+  sensor_id: z.string().min(1).max(64),
+  received_at: busTime,
+};
+
+export const measurementMessageSchema = z.object({
+  ...envelope,
+  readings: z.array(readingSchema).min(1).max(MAX_READINGS_PER_MESSAGE),
+});
+export type MeasurementMessage = z.output<typeof measurementMessageSchema>;
+
+export const logEntrySchema = z.object({
+  time: busTime,
+  level: z.enum(["debug", "info", "warn", "error"]),
+  msg: z.string(),
+  fields: z.record(z.string(), z.unknown()),
+});
+export type LogEntry = z.output<typeof logEntrySchema>;
+export const logMessageSchema = z.object({ ...envelope, entries: z.array(logEntrySchema).min(1) });
+export type LogMessage = z.output<typeof logMessageSchema>;
+
+export const statusMessageSchema = z.object({ ...envelope, status: deviceStatusSchema });
+export type StatusMessage = z.output<typeof statusMessageSchema>;
+
+export const ackMessageSchema = z.object({ ...envelope, ack: deviceAckSchema });
+export type AckMessage = z.output<typeof ackMessageSchema>;
+
+export type BusMessageByKind = {
+  data: MeasurementMessage;
+  logs: LogMessage;
+  status: StatusMessage;
+  acks: AckMessage;
+};
+export type ParsedDeviceMessage = { [K in DeviceKind]: { kind: K; message: BusMessageByKind[K] } }[DeviceKind];
+export type DeviceParseResult = ({ ok: true } & ParsedDeviceMessage) | Rejection;
+
+export type ReceiveContext = { sensor_id: string; msg_id: string; received_us: number };
+
+/**
+ * Parses and normalizes what a device published on `sensors/<id>/<kind>`. Never throws:
+ * every failure is a Rejection whose error says what to fix.
+ */
+export function parseDevicePayload(kind: DeviceKind, payload: Uint8Array, ctx: ReceiveContext): DeviceParseResult {
+  let json: unknown;
+  try {
+    json = JSON.parse(Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength).toString("utf8"));
+  } catch (err) {
+    return {
+      ok: false,
+      reason: "malformed_json",
+      error: `payload is not JSON: ${(err as Error).message.slice(0, 200)}`,
+    };
+  }
+  const head = { msg_id: ctx.msg_id, sensor_id: ctx.sensor_id, received_at: formatMicros(ctx.received_us) };
+  switch (kind) {
+    case "data": {
+      const r = normalizeReadings(json, ctx.received_us);
+      return r.ok ? { ok: true, kind, message: { ...head, readings: r.readings } } : r;
+    }
+    case "logs": {
+      const r = normalizeLogs(json, ctx.received_us);
+      return r.ok ? { ok: true, kind, message: { ...head, entries: r.entries } } : r;
+    }
+    case "status": {
+      const r = deviceStatusSchema.safeParse(json);
+      return r.success
+        ? { ok: true, kind, message: { ...head, status: r.data } }
+        : { ok: false, reason: "invalid_payload", error: describeIssues(r.error.issues) };
+    }
+    case "acks": {
+      const r = deviceAckSchema.safeParse(json);
+      return r.success
+        ? { ok: true, kind, message: { ...head, ack: r.data } }
+        : { ok: false, reason: "invalid_payload", error: describeIssues(r.error.issues) };
+    }
+    default: {
+      const never: never = kind;
+      return { ok: false, reason: "invalid_topic", error: `unknown kind ${String(never)}` };
+    }
+  }
+}
+
+const asList = (json: unknown, max: number, what: string): { ok: true; items: unknown[] } | Rejection => {
+  const items = Array.isArray(json) ? json : [json];
+  if (items.length === 0) return { ok: false, reason: "invalid_payload", error: `an empty array holds no ${what}` };
+  if (items.length > max) {
+    return { ok: false, reason: "invalid_payload", error: `${items.length} ${what} in one message; at most ${max}` };
+  }
+  return { ok: true, items };
+};
+
+const timeOf = (ts: string | number | undefined, fallbackUs: number): TimeParseResult => {
+  if (ts === undefined) return { ok: true, us: fallbackUs };
+  return typeof ts === "number" ? epochMillisToMicros(ts) : parseRfc3339ToMicros(ts);
+};
+
+export function normalizeReadings(json: unknown, receivedUs: number): { ok: true; readings: Reading[] } | Rejection {
+  const list = asList(json, MAX_READINGS_PER_MESSAGE, "readings");
+  if (!list.ok) return list;
+  const many = Array.isArray(json);
+  const readings: Reading[] = [];
+  for (const [i, item] of list.items.entries()) {
+    const where = many ? `[${i}]` : "";
+    const bad = (error: string): Rejection => ({ ok: false, reason: "invalid_payload", error });
+    const r = deviceReadingSchema.safeParse(item);
+    if (!r.success) return bad(describeIssues(r.error.issues, where));
+    const d = r.data;
+    const time = timeOf(d.ts, receivedUs);
+    if (!time.ok) return bad(`${where ? `${where}.` : ""}ts: ${time.error}`);
+    if (d.value !== undefined && d.values !== undefined)
+      return bad(`${where || "reading"}: use "values" or "value", not both`);
+    const values: Record<string, number> = {};
+    const source = d.values ?? (d.value === undefined ? {} : { value: d.value });
+    const names = Object.keys(source);
+    if (names.length > MAX_METRICS_PER_READING) {
+      return bad(`${where || "reading"}: ${names.length} metrics; at most ${MAX_METRICS_PER_READING}`);
+    }
+    for (const name of names) {
+      const v = source[name];
+      values[name] = typeof v === "boolean" ? (v ? 1 : 0) : (v as number);
+    }
+    if ((d.lat === undefined) !== (d.lon === undefined)) return bad(`${where || "reading"}: lat and lon come together`);
+    if (names.length === 0 && d.lat === undefined) {
+      return bad(`${where || "reading"}: no "values", "value" or "lat"/"lon": nothing to store`);
+    }
+    const reading: Reading = { time: formatMicros(time.us), values };
+    if (d.lat !== undefined && d.lon !== undefined) {
+      reading.lat = d.lat;
+      reading.lon = d.lon;
+    }
+    if (d.seq !== undefined) reading.seq = d.seq;
+    readings.push(reading);
+  }
+  return { ok: true, readings };
+}
+
+export function normalizeLogs(json: unknown, receivedUs: number): { ok: true; entries: LogEntry[] } | Rejection {
+  const list = asList(json, MAX_LOG_ENTRIES_PER_MESSAGE, "log entries");
+  if (!list.ok) return list;
+  const many = Array.isArray(json);
+  const entries: LogEntry[] = [];
+  for (const [i, item] of list.items.entries()) {
+    const where = many ? `[${i}]` : "";
+    const r = deviceLogSchema.safeParse(item);
+    if (!r.success) return { ok: false, reason: "invalid_payload", error: describeIssues(r.error.issues, where) };
+    const { ts, level, msg, ...fields } = r.data;
+    const time = timeOf(ts, receivedUs);
+    if (!time.ok)
+      return { ok: false, reason: "invalid_payload", error: `${where ? `${where}.` : ""}ts: ${time.error}` };
+    entries.push({ time: formatMicros(time.us), level, msg, fields });
+  }
+  return { ok: true, entries };
+}

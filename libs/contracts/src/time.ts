@@ -1,0 +1,69 @@
+/**
+ * Time on the wire is RFC 3339 (up to 9 fractional digits) or integer epoch milliseconds.
+ * Inside, time is an integer count of epoch microseconds (PostgreSQL's precision). Accepted
+ * instants lie in 1970..2200, where microseconds stay below Number.MAX_SAFE_INTEGER.
+ */
+const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(?:([Zz])|([+-])(\d{2}):(\d{2}))$/;
+
+/** The earliest and latest instants a reading may carry: 1970-01-01 to 2200-01-01 (UTC). */
+export const MIN_TIME_US = 0;
+export const MAX_TIME_US = Date.UTC(2200, 0, 1) * 1000;
+
+export type TimeParseResult = { ok: true; us: number } | { ok: false; error: string };
+
+const daysInMonth = (year: number, month: number): number => new Date(Date.UTC(year, month, 0)).getUTCDate();
+
+export function parseRfc3339ToMicros(text: string): TimeParseResult {
+  const m = RFC3339.exec(text);
+  if (!m)
+    return { ok: false, error: `"${text.slice(0, 40)}" is not an RFC 3339 timestamp (e.g. 2026-11-23T08:00:00.123Z)` };
+  const [, ys, mos, ds, hs, mis, ss, frac, , sign, ohs, oms] = m;
+  const year = Number(ys);
+  const month = Number(mos);
+  const day = Number(ds);
+  const hour = Number(hs);
+  const minute = Number(mis);
+  const second = Number(ss);
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month) || hour > 23 || minute > 59 || second > 59) {
+    return { ok: false, error: `"${text.slice(0, 40)}" is not a valid date and time` };
+  }
+  let offsetMinutes = 0;
+  if (sign !== undefined) {
+    const oh = Number(ohs);
+    const om = Number(oms);
+    if (oh > 23 || om > 59) return { ok: false, error: `"${text.slice(0, 40)}" has an invalid UTC offset` };
+    offsetMinutes = (sign === "-" ? -1 : 1) * (oh * 60 + om);
+  }
+  const wholeMs = Date.UTC(year, month - 1, day, hour, minute, second) - offsetMinutes * 60_000;
+  // Truncate the fraction to microseconds: PostgreSQL stores no finer.
+  const micros = frac === undefined ? 0 : Number(frac.padEnd(6, "0").slice(0, 6));
+  return checkRange(wholeMs * 1000 + micros, text);
+}
+
+export function epochMillisToMicros(ms: number): TimeParseResult {
+  if (!Number.isInteger(ms)) return { ok: false, error: `epoch milliseconds must be an integer, got ${ms}` };
+  return checkRange(ms * 1000, String(ms));
+}
+
+function checkRange(us: number, shown: string): TimeParseResult {
+  if (!(us >= MIN_TIME_US && us < MAX_TIME_US)) {
+    return { ok: false, error: `timestamp ${shown.slice(0, 40)} is outside 1970-01-01..2200-01-01` };
+  }
+  return { ok: true, us };
+}
+
+/** Formats epoch microseconds as RFC 3339 UTC with exactly six fractional digits. */
+export function formatMicros(us: number): string {
+  const ms = Math.floor(us / 1000);
+  const rest = us - ms * 1000;
+  return `${new Date(ms).toISOString().slice(0, 23)}${String(rest).padStart(3, "0")}Z`;
+}
+
+/** Parses the normalized form produced by formatMicros (or any RFC 3339 string) back to microseconds. */
+export function microsOf(text: string): number {
+  const r = parseRfc3339ToMicros(text);
+  if (!r.ok) throw new Error(r.error);
+  return r.us;
+}
+
+export const nowMicros = (): number => Date.now() * 1000;

@@ -1,0 +1,11 @@
+export { type CopyValue, copyRows, copyText } from "./copy.js";
+export { errorCode, isPermanentDataError } from "./errors.js";
+export {
+  detectTimescale,
+  listMigrations,
+  migrate,
+  type StorageFlavor,
+  TIMESCALE_MODES,
+  type TimescaleMode,
+} from "./migrations.js";
+export { createPool, ensureDatabase, type Pool, type PoolClient, type PoolOptions, quoteIdent } from "./pool.js";

@@ -1,0 +1,101 @@
+import { readdir, readFile } from "node:fs/promises";
+import type { Logger } from "@sensorstream/runtime";
+import type pg from "pg";
+
+export const TIMESCALE_MODES = ["auto", "require", "off"] as const;
+export type TimescaleMode = (typeof TIMESCALE_MODES)[number];
+
+export type StorageFlavor = { timescale: false } | { timescale: true; version: string };
+
+/** A fixed key for pg_advisory_lock: every replica of every service migrates under the same lock. */
+const MIGRATION_LOCK_KEY = 7_340_512_331;
+
+const MIGRATIONS_DIR = new URL("../migrations/", import.meta.url);
+
+type Migration = { id: string; file: string; variant: "common" | "timescale" | "postgres" };
+
+/**
+ * Migrations are plain SQL files `NNNN_name.sql`, plus optional `NNNN_name.timescale.sql` (run only
+ * with the timescaledb extension) and `NNNN_name.postgres.sql` (only without it). Each file runs once,
+ * in its own transaction, recorded in schema_migrations, under an advisory lock.
+ */
+export async function listMigrations(dir: URL = MIGRATIONS_DIR): Promise<Migration[]> {
+  const files = (await readdir(dir)).filter((f) => f.endsWith(".sql")).sort();
+  return files.map((file) => ({
+    id: file.replace(/\.sql$/, ""),
+    file,
+    variant: file.endsWith(".timescale.sql") ? "timescale" : file.endsWith(".postgres.sql") ? "postgres" : "common",
+  }));
+}
+
+export async function detectTimescale(client: pg.PoolClient | pg.Client): Promise<StorageFlavor> {
+  const r = await client.query<{ extversion: string }>(
+    "SELECT extversion FROM pg_extension WHERE extname = 'timescaledb'",
+  );
+  const row = r.rows[0];
+  return row ? { timescale: true, version: row.extversion } : { timescale: false };
+}
+
+export async function migrate(
+  pool: pg.Pool,
+  o: { logger: Logger; timescale: TimescaleMode; dir?: URL },
+): Promise<StorageFlavor & { applied: string[] }> {
+  const client = await pool.connect();
+  try {
+    await client.query("SELECT pg_advisory_lock($1)", [MIGRATION_LOCK_KEY]);
+    try {
+      const flavor = await prepareExtension(client, o.timescale, o.logger);
+      await client.query(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (id text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())",
+      );
+      const done = new Set(
+        (await client.query<{ id: string }>("SELECT id FROM schema_migrations")).rows.map((r) => r.id),
+      );
+      const applied: string[] = [];
+      for (const m of await listMigrations(o.dir)) {
+        if (done.has(m.id)) continue;
+        if (m.variant === "timescale" && !flavor.timescale) continue;
+        if (m.variant === "postgres" && flavor.timescale) continue;
+        const sql = await readFile(new URL(m.file, o.dir ?? MIGRATIONS_DIR), "utf8");
+        await client.query("BEGIN");
+        try {
+          await client.query(sql);
+          await client.query("INSERT INTO schema_migrations (id) VALUES ($1)", [m.id]);
+          await client.query("COMMIT");
+        } catch (err) {
+          await client.query("ROLLBACK").catch(() => {});
+          throw new Error(`migration ${m.file} failed: ${(err as Error).message}`, { cause: err });
+        }
+        applied.push(m.id);
+        o.logger.info({ migration: m.id }, "applied migration");
+      }
+      return { ...flavor, applied };
+    } finally {
+      await client.query("SELECT pg_advisory_unlock($1)", [MIGRATION_LOCK_KEY]).catch(() => {});
+    }
+  } finally {
+    client.release();
+  }
+}
+
+async function prepareExtension(client: pg.PoolClient, mode: TimescaleMode, logger: Logger): Promise<StorageFlavor> {
+  if (mode === "off") return { timescale: false };
+  const current = await detectTimescale(client);
+  if (current.timescale) return current;
+  const available = await client.query("SELECT 1 FROM pg_available_extensions WHERE name = 'timescaledb'");
+  if (available.rowCount) {
+    try {
+      await client.query("CREATE EXTENSION IF NOT EXISTS timescaledb");
+      return await detectTimescale(client);
+    } catch (err) {
+      if (mode === "require") throw new Error(`cannot create the timescaledb extension: ${(err as Error).message}`);
+      logger.warn({ err }, "timescaledb is installed but could not be enabled; using plain PostgreSQL");
+      return { timescale: false };
+    }
+  }
+  if (mode === "require") {
+    throw new Error("TIMESCALEDB=require but the timescaledb extension is not installed on this PostgreSQL server");
+  }
+  logger.info("timescaledb not available: using plain PostgreSQL tables and indexes");
+  return { timescale: false };
+}

@@ -1,0 +1,59 @@
+import { z } from "zod";
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    this.name = "ConfigError";
+  }
+}
+
+/**
+ * Parses the environment with a zod object schema whose keys are the variable names.
+ * Every problem is listed at once; the result is frozen.
+ */
+export function loadConfig<S extends z.ZodObject>(
+  schema: S,
+  env: Record<string, string | undefined>,
+): Readonly<z.output<S>> {
+  const present: Record<string, string> = {};
+  for (const key of Object.keys(schema.shape)) {
+    const v = env[key];
+    if (v !== undefined && v !== "") present[key] = v;
+  }
+  const r = schema.safeParse(present);
+  if (!r.success) {
+    throw new ConfigError(
+      r.error.issues.map((i) => {
+        const key = i.path.join(".");
+        const got = present[key];
+        return `${key}: ${i.message}${got === undefined ? " (not set)" : ` (got "${got.slice(0, 60)}")`}`;
+      }),
+    );
+  }
+  return Object.freeze(r.data);
+}
+
+/** Building blocks for service config schemas. */
+export const env = {
+  port: (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback),
+  /** A port that may be unset, so the caller can tell "chosen by the operator" from "default". */
+  optionalPort: () => z.coerce.number().int().min(0).max(65535).optional(),
+  flag: (fallback: boolean) => z.stringbool().default(fallback),
+  int: (fallback: number, min = 0, max = Number.MAX_SAFE_INTEGER) =>
+    z.coerce.number().int().min(min).max(max).default(fallback),
+  url: (fallback: string, protocols: readonly string[]) =>
+    z
+      .string()
+      .default(fallback)
+      .refine(
+        (u) => {
+          try {
+            return protocols.includes(new URL(u).protocol);
+          } catch {
+            return false;
+          }
+        },
+        `must be a URL starting with ${protocols.map((p) => `${p}//`).join(" or ")}`,
+      ),
+  logLevel: () => z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+} as const;

@@ -1,0 +1,19 @@
+export { type Backoff, backoff, sleep } from "./backoff.js";
+export { ConfigError, env, loadConfig } from "./config.js";
+export { Health } from "./health.js";
+export { createHttpServer, listen, type OpsServerOptions } from "./http-server.js";
+export { createLogger, type Logger, type LoggerOptions, silentLogger } from "./logger.js";
+export {
+  Counter,
+  counter,
+  createRegistry,
+  Gauge,
+  gauge,
+  Histogram,
+  histogram,
+  LATENCY_BUCKETS,
+  Registry,
+} from "./metrics.js";
+export { firstFreePort, isPortFree, PortInUseError } from "./ports.js";
+export { installShutdown, type ShutdownOptions } from "./shutdown.js";
+export const VERSION = "0.1.0";
