@@ -18,6 +18,9 @@ const alias = {
 export default defineConfig({
   resolve: { alias },
   test: {
+    // Two cores: two files at a time; each integration file has its own vhost and database.
+    maxWorkers: 2,
+    minWorkers: 1,
     projects: [
       {
         resolve: { alias },
@@ -30,9 +33,6 @@ export default defineConfig({
           include: ["test/integration/**/*.test.ts", "test/e2e/**/*.test.ts"],
           testTimeout: 60_000,
           hookTimeout: 60_000,
-          // Two cores: a few files at a time, each with its own vhost and database.
-          maxWorkers: 2,
-          minWorkers: 1,
         },
       },
     ],

@@ -24,6 +24,9 @@ export function parseRfc3339ToMicros(text: string): TimeParseResult {
   const hour = Number(hs);
   const minute = Number(mis);
   const second = Number(ss);
+  // Date.UTC maps years 0..99 to 1900..1999, so such years must not reach it; no year outside
+  // 1969..2200 can land in range, whatever its offset.
+  if (year < 1969 || year > 2200) return outOfRange(text);
   if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month) || hour > 23 || minute > 59 || second > 59) {
     return { ok: false, error: `"${text.slice(0, 40)}" is not a valid date and time` };
   }
@@ -46,11 +49,13 @@ export function epochMillisToMicros(ms: number): TimeParseResult {
 }
 
 function checkRange(us: number, shown: string): TimeParseResult {
-  if (!(us >= MIN_TIME_US && us < MAX_TIME_US)) {
-    return { ok: false, error: `timestamp ${shown.slice(0, 40)} is outside 1970-01-01..2200-01-01` };
-  }
-  return { ok: true, us };
+  return us >= MIN_TIME_US && us < MAX_TIME_US ? { ok: true, us } : outOfRange(shown);
 }
+
+const outOfRange = (shown: string): TimeParseResult => ({
+  ok: false,
+  error: `timestamp ${shown.slice(0, 40)} is outside 1970-01-01..2200-01-01`,
+});
 
 /** Formats epoch microseconds as RFC 3339 UTC with exactly six fractional digits. */
 export function formatMicros(us: number): string {

@@ -3,6 +3,7 @@ export { errorCode, isPermanentDataError } from "./errors.js";
 export {
   detectTimescale,
   listMigrations,
+  MigrationError,
   migrate,
   type StorageFlavor,
   TIMESCALE_MODES,

@@ -10,6 +10,14 @@ export type StorageFlavor = { timescale: false } | { timescale: true; version: s
 /** A fixed key for pg_advisory_lock: every replica of every service migrates under the same lock. */
 const MIGRATION_LOCK_KEY = 7_340_512_331;
 
+/** A migration or extension problem that retrying cannot fix (unlike an unreachable database). */
+export class MigrationError extends Error {
+  constructor(message: string, options?: { cause: unknown }) {
+    super(message, options);
+    this.name = "MigrationError";
+  }
+}
+
 const MIGRATIONS_DIR = new URL("../migrations/", import.meta.url);
 
 type Migration = { id: string; file: string; variant: "common" | "timescale" | "postgres" };
@@ -20,12 +28,19 @@ type Migration = { id: string; file: string; variant: "common" | "timescale" | "
  * in its own transaction, recorded in schema_migrations, under an advisory lock.
  */
 export async function listMigrations(dir: URL = MIGRATIONS_DIR): Promise<Migration[]> {
-  const files = (await readdir(dir)).filter((f) => f.endsWith(".sql")).sort();
-  return files.map((file) => ({
+  const files = (await readdir(dir)).filter((f) => f.endsWith(".sql"));
+  const migrations: Migration[] = files.map((file) => ({
     id: file.replace(/\.sql$/, ""),
     file,
     variant: file.endsWith(".timescale.sql") ? "timescale" : file.endsWith(".postgres.sql") ? "postgres" : "common",
   }));
+  // A variant builds on its common file, which a plain sort would put after `NNNN_name.postgres.sql`.
+  const base = (m: Migration) => (m.variant === "common" ? m.id : m.id.slice(0, m.id.lastIndexOf(".")));
+  const rank = { common: 0, timescale: 1, postgres: 1 } as const;
+  return migrations.sort((a, b) => {
+    const [x, y] = [base(a), base(b)];
+    return x < y ? -1 : x > y ? 1 : rank[a.variant] - rank[b.variant] || (a.id < b.id ? -1 : 1);
+  });
 }
 
 export async function detectTimescale(client: pg.PoolClient | pg.Client): Promise<StorageFlavor> {
@@ -64,7 +79,7 @@ export async function migrate(
           await client.query("COMMIT");
         } catch (err) {
           await client.query("ROLLBACK").catch(() => {});
-          throw new Error(`migration ${m.file} failed: ${(err as Error).message}`, { cause: err });
+          throw new MigrationError(`migration ${m.file} failed: ${(err as Error).message}`, { cause: err });
         }
         applied.push(m.id);
         o.logger.info({ migration: m.id }, "applied migration");
@@ -88,13 +103,16 @@ async function prepareExtension(client: pg.PoolClient, mode: TimescaleMode, logg
       await client.query("CREATE EXTENSION IF NOT EXISTS timescaledb");
       return await detectTimescale(client);
     } catch (err) {
-      if (mode === "require") throw new Error(`cannot create the timescaledb extension: ${(err as Error).message}`);
+      if (mode === "require")
+        throw new MigrationError(`cannot create the timescaledb extension: ${(err as Error).message}`);
       logger.warn({ err }, "timescaledb is installed but could not be enabled; using plain PostgreSQL");
       return { timescale: false };
     }
   }
   if (mode === "require") {
-    throw new Error("TIMESCALEDB=require but the timescaledb extension is not installed on this PostgreSQL server");
+    throw new MigrationError(
+      "TIMESCALEDB=require but the timescaledb extension is not installed on this PostgreSQL server",
+    );
   }
   logger.info("timescaledb not available: using plain PostgreSQL tables and indexes");
   return { timescale: false };

@@ -1,0 +1,39 @@
+import { TIMESCALE_MODES } from "@sensorstream/db";
+import { env, loadConfig } from "@sensorstream/runtime";
+import { z } from "zod";
+
+/**
+ * `npm start`: every service in one process. Ports left unset fall back to the next free port
+ * when the default is taken; a port set explicitly must be free.
+ */
+export const allInOneConfigSchema = z.object({
+  AMQP_URL: env.url("amqp://guest:guest@localhost:5672", ["amqp:", "amqps:"]),
+  DATABASE_URL: env.url("postgresql://postgres@localhost:5432/sensorstream", ["postgres:", "postgresql:"]),
+  TIMESCALEDB: z.enum(TIMESCALE_MODES).default("auto"),
+  MQTT_HOST: z.string().default("0.0.0.0"),
+  MQTT_PORT: env.optionalPort(),
+  MQTT_WS_PORT: env.optionalPort(),
+  HTTP_HOST: z.string().default("0.0.0.0"),
+  HTTP_PORT: env.optionalPort(),
+  MAX_PAYLOAD_BYTES: env.int(256 * 1024, 64, 64 * 1024 * 1024),
+  BUS_WAIT_MS: env.int(5_000, 0, 120_000),
+  PREFETCH: env.int(4_000, 1, 65_535),
+  BATCH_MAX_ROWS: env.int(5_000, 1, 1_000_000),
+  BATCH_FLUSH_MS: env.int(100, 1, 60_000),
+  DB_POOL_SIZE: env.int(4, 1, 100),
+  DEMO: env.flag(true),
+  DEMO_SENSORS: env.int(5, 1, 10_000),
+  DEMO_RATE_HZ: env.int(2, 1, 10_000),
+  /** Seconds between the live summary lines; 0 turns them off. */
+  SUMMARY_INTERVAL_S: env.int(5, 0, 3600),
+  DRAIN_TIMEOUT_MS: env.int(20_000, 1_000, 600_000),
+  LOG_LEVEL: env.logLevel().default("warn"),
+});
+
+export type AllInOneConfig = z.output<typeof allInOneConfigSchema>;
+
+export const loadAllInOneConfig = (
+  source: Record<string, string | undefined> = process.env,
+): Readonly<AllInOneConfig> => loadConfig(allInOneConfigSchema, source);
+
+export const DEFAULT_PORTS = { MQTT_PORT: 1883, MQTT_WS_PORT: 8083, HTTP_PORT: 8080 } as const;

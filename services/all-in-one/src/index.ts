@@ -1,0 +1,3 @@
+export { type AllInOneConfig, allInOneConfigSchema, DEFAULT_PORTS, loadAllInOneConfig } from "./config.js";
+export { type Platform, startPlatform } from "./platform.js";
+export { liveSummary } from "./summary.js";

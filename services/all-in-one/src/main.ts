@@ -1,0 +1,102 @@
+#!/usr/bin/env node
+import { redact } from "@sensorstream/bus";
+import {
+  ConfigError,
+  createLogger,
+  createRegistry,
+  installShutdown,
+  PortInUseError,
+  VERSION,
+} from "@sensorstream/runtime";
+import { startFleet } from "@sensorstream/simulator";
+import { loadAllInOneConfig } from "./config.js";
+import { startPlatform } from "./platform.js";
+import { reachable } from "./probe.js";
+import { liveSummary } from "./summary.js";
+
+const say = (line: string) => process.stdout.write(`${line}\n`);
+
+let config: ReturnType<typeof loadAllInOneConfig>;
+try {
+  config = loadAllInOneConfig();
+} catch (err) {
+  if (err instanceof ConfigError) {
+    process.stderr.write(`sensorstream: ${err.message}\nSee README.md, "Configuration".\n`);
+    process.exit(2);
+  }
+  throw err;
+}
+
+const logger = createLogger({ service: "sensorstream", version: VERSION, level: config.LOG_LEVEL });
+const registry = createRegistry();
+
+if (!(await reachable(config.DATABASE_URL, 5432))) {
+  process.stderr.write(
+    `sensorstream: PostgreSQL is not reachable at ${redact(config.DATABASE_URL)}.\n` +
+      "  Start it (e.g. `pg_ctlcluster 15 main start`, or `docker compose up -d timescaledb`) or set DATABASE_URL.\n",
+  );
+  process.exit(1);
+}
+if (!(await reachable(config.AMQP_URL, 5672))) {
+  process.stderr.write(
+    `sensorstream: RabbitMQ is not reachable at ${redact(config.AMQP_URL)}; waiting for it.\n` +
+      "  Start it (e.g. `rabbitmq-server -detached`, or `docker compose up -d rabbitmq`) or set AMQP_URL.\n",
+  );
+}
+
+let platform: Awaited<ReturnType<typeof startPlatform>>;
+try {
+  platform = await startPlatform(config, { logger, registry });
+} catch (err) {
+  if (err instanceof PortInUseError) {
+    process.stderr.write(`sensorstream: ${err.message}\n`);
+    process.exit(1);
+  }
+  throw err;
+}
+
+say(`sensorstream ${VERSION} is running`);
+for (const note of platform.notes) say(`  note: ${note}`);
+say(`  MQTT       mqtt://localhost:${platform.mqttPort}   (publish to sensors/<id>/data)`);
+if (platform.wsPort !== undefined) say(`  MQTT/WS    ws://localhost:${platform.wsPort}/mqtt`);
+say(`  HTTP       http://localhost:${platform.httpPort}   (/metrics /healthz /readyz)`);
+say(`  database   ${redact(config.DATABASE_URL)}`);
+say(`  RabbitMQ   ${redact(config.AMQP_URL)}`);
+
+const fleet = config.DEMO
+  ? startFleet({
+      mqttUrl: `mqtt://127.0.0.1:${platform.mqttPort}`,
+      sensors: config.DEMO_SENSORS,
+      idPrefix: "demo",
+      rateHz: config.DEMO_RATE_HZ,
+      batch: 1,
+      durationS: 0,
+      types: ["vibration", "gps", "temperature"],
+    })
+  : undefined;
+say(
+  fleet
+    ? `  demo fleet ${config.DEMO_SENSORS} simulated sensors at ${config.DEMO_RATE_HZ} Hz (DEMO=false turns it off)`
+    : "  demo fleet off",
+);
+say("Ctrl-C stops it.");
+
+const summary = liveSummary(registry);
+const timer =
+  config.SUMMARY_INTERVAL_S > 0
+    ? setInterval(() => {
+        summary().then(say, () => {});
+      }, config.SUMMARY_INTERVAL_S * 1000)
+    : undefined;
+
+installShutdown({
+  logger,
+  drainTimeoutMs: config.DRAIN_TIMEOUT_MS,
+  stop: async () => {
+    if (timer) clearInterval(timer);
+    say("stopping: draining in-flight messages...");
+    await fleet?.stop();
+    await platform.stop();
+    say("stopped.");
+  },
+});

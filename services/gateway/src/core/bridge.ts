@@ -1,0 +1,79 @@
+import { type DeviceKind, parseDevicePayload, parseDeviceTopic, type RejectReason } from "@sensorstream/contracts";
+
+export type BridgeInput = {
+  topic: string;
+  payload: Uint8Array;
+  msgId: string;
+  receivedUs: number;
+  maxPayloadBytes: number;
+};
+
+/** Kept of a refused payload in its dead letter: enough to diagnose, never the whole of an oversized one. */
+export const DEAD_LETTER_BODY_LIMIT = 4096;
+
+export type BridgeDecision =
+  | { action: "publish"; kind: DeviceKind; sensorId: string; routingKey: string; body: Buffer; readings: number }
+  | {
+      action: "dead_letter";
+      reason: RejectReason;
+      error: string;
+      sensorId: string | undefined;
+      kind: DeviceKind | undefined;
+      routingKey: string;
+      body: Buffer;
+      originalBytes: number;
+    };
+
+/**
+ * What the gateway does with one device publish: forward its normalized form to the bus, or
+ * dead-letter it with the reason. Pure: ids and the clock come in, nothing goes out.
+ */
+export function decide(input: BridgeInput): BridgeDecision {
+  const raw = Buffer.from(input.payload.buffer, input.payload.byteOffset, input.payload.byteLength);
+  const topic = parseDeviceTopic(input.topic);
+  const refuse = (
+    reason: RejectReason,
+    error: string,
+    sensorId: string | undefined,
+    kind: DeviceKind | undefined,
+    routingKey: string,
+  ): BridgeDecision => ({
+    action: "dead_letter",
+    reason,
+    error,
+    sensorId,
+    kind,
+    routingKey,
+    body: raw.subarray(0, DEAD_LETTER_BODY_LIMIT),
+    originalBytes: raw.byteLength,
+  });
+  if (!topic.ok) return refuse("invalid_topic", topic.error, undefined, undefined, "rejected.topic");
+  if (raw.byteLength > input.maxPayloadBytes) {
+    return refuse(
+      "payload_too_large",
+      `payload is ${raw.byteLength} bytes; the limit is ${input.maxPayloadBytes} (MAX_PAYLOAD_BYTES)`,
+      topic.sensor_id,
+      topic.kind,
+      topic.routing_key,
+    );
+  }
+  const parsed = parseDevicePayload(topic.kind, raw, {
+    sensor_id: topic.sensor_id,
+    msg_id: input.msgId,
+    received_us: input.receivedUs,
+  });
+  if (!parsed.ok) return refuse(parsed.reason, parsed.error, topic.sensor_id, topic.kind, topic.routing_key);
+  return {
+    action: "publish",
+    kind: topic.kind,
+    sensorId: topic.sensor_id,
+    routingKey: topic.routing_key,
+    body: Buffer.from(JSON.stringify(parsed.message)),
+    readings:
+      parsed.kind === "data"
+        ? parsed.message.readings.length
+        : parsed.kind === "logs"
+          ? parsed.message.entries.length
+          : 1,
+  };
+}

@@ -1,0 +1,3 @@
+export { type GatewayConfig, gatewayConfigSchema, loadGatewayConfig } from "./config.js";
+export { type BridgeDecision, type BridgeInput, decide } from "./core/bridge.js";
+export { type Gateway, type GatewayDeps, type GatewaySettings, startGateway } from "./service.js";

@@ -1,0 +1,130 @@
+import type { MeasurementMessage } from "@sensorstream/contracts";
+import { rowCount } from "./rows.js";
+
+/** A message taken from the queue, with the ways to settle it. */
+export type Pending = {
+  message: MeasurementMessage;
+  /** False once its channel is gone: it will be redelivered, so it need not be written now. */
+  live(): boolean;
+  ack(): void;
+  /** Dead-letters it with the reason (durably), then acks it. */
+  reject(error: string): Promise<void>;
+};
+
+export type WriteResult = { measurements: number; positions: number; inserted: number; duplicates: number };
+
+/** The port to storage. `isPermanent` tells a bad-data error from an outage. */
+export type Store = {
+  write(messages: readonly MeasurementMessage[]): Promise<WriteResult>;
+  isPermanent(err: unknown): boolean;
+};
+
+export type BatcherOptions = {
+  store: Store;
+  maxRows: number;
+  flushMs: number;
+  /** Waits before retrying a transient failure; `attempt` starts at 1. */
+  retryDelay: (attempt: number) => Promise<void>;
+  onWritten?: (messages: readonly MeasurementMessage[], result: WriteResult, seconds: number) => void;
+  onTransient?: (err: unknown, attempt: number) => void;
+  onRejected?: (p: Pending, error: string) => void;
+  setTimer?: (fn: () => void, ms: number) => unknown;
+  clearTimer?: (t: unknown) => void;
+};
+
+/**
+ * Collects messages into batches (flushed at maxRows or after flushMs), writes one batch at a time,
+ * and acks each message only after its batch committed. A permanent failure is bisected down to
+ * the message that causes it, which is dead-lettered while the rest lands; a transient one is
+ * retried until it succeeds or the messages' channel is gone.
+ */
+export class Batcher {
+  readonly #o: BatcherOptions;
+  #queue: Pending[] = [];
+  #rows = 0;
+  #timer: unknown;
+  #writing: Promise<void> = Promise.resolve();
+  #stopped = false;
+
+  constructor(o: BatcherOptions) {
+    this.#o = o;
+  }
+
+  add(p: Pending): void {
+    this.#queue.push(p);
+    this.#rows += rowCount(p.message);
+    if (this.#rows >= this.#o.maxRows) this.#cut();
+    else if (this.#timer === undefined) {
+      this.#timer = (this.#o.setTimer ?? setTimeout)(() => this.#cut(), this.#o.flushMs);
+    }
+  }
+
+  /** Writes everything collected so far and waits for all writes to finish. */
+  async flush(): Promise<void> {
+    this.#cut();
+    await this.#writing;
+  }
+
+  /** Stops retrying transient failures (shutdown): unacked messages go back to the queue. */
+  stop(): void {
+    this.#stopped = true;
+  }
+
+  get pendingMessages(): number {
+    return this.#queue.length;
+  }
+
+  #cut(): void {
+    if (this.#timer !== undefined) {
+      (this.#o.clearTimer ?? ((t) => clearTimeout(t as NodeJS.Timeout)))(this.#timer);
+      this.#timer = undefined;
+    }
+    if (this.#queue.length === 0) return;
+    const batch = this.#queue;
+    this.#queue = [];
+    this.#rows = 0;
+    this.#writing = this.#writing.then(() => this.#writeWithRetry(batch));
+  }
+
+  async #writeWithRetry(batch: Pending[]): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      const live = batch.filter((p) => p.live());
+      if (live.length === 0 || (this.#stopped && attempt > 1)) return;
+      try {
+        await this.#writeOrBisect(live);
+        return;
+      } catch (err) {
+        this.#o.onTransient?.(err, attempt);
+        if (this.#stopped) return;
+        await this.#o.retryDelay(attempt);
+      }
+    }
+  }
+
+  /** Throws only for transient errors. */
+  async #writeOrBisect(batch: Pending[]): Promise<void> {
+    try {
+      const started = performance.now();
+      const result = await this.#o.store.write(batch.map((p) => p.message));
+      const seconds = (performance.now() - started) / 1000;
+      for (const p of batch) p.ack();
+      this.#o.onWritten?.(
+        batch.map((p) => p.message),
+        result,
+        seconds,
+      );
+    } catch (err) {
+      if (!this.#o.store.isPermanent(err)) throw err;
+      if (batch.length === 1) {
+        const only = batch[0] as Pending;
+        const error = `cannot be stored: ${(err as Error).message}`;
+        this.#o.onRejected?.(only, error);
+        await only.reject(error);
+        return;
+      }
+      const mid = Math.ceil(batch.length / 2);
+      await this.#writeOrBisect(batch.slice(0, mid));
+      await this.#writeOrBisect(batch.slice(mid));
+    }
+  }
+}

@@ -1,0 +1,181 @@
+#!/usr/bin/env node
+/**
+ * `npm run bench`: drives a simulated fleet at a fixed offered rate through the whole pipeline
+ * (MQTT -> gateway -> RabbitMQ -> ingester -> PostgreSQL) and prints one JSON object with offered and
+ * achieved rates, end-to-end latency percentiles, loss and duplicates for each scenario.
+ */
+import { cpus } from "node:os";
+import { parseArgs } from "node:util";
+import { startFleet } from "@sensorstream/simulator";
+import pg from "pg";
+import { createTestVhost } from "../fixtures/amqp.js";
+import { createTestDatabase } from "../fixtures/pg.js";
+import { parsePrometheus } from "../fixtures/prometheus.js";
+import { spawnPlatform } from "./platform-process.js";
+import { bucketsOf, histogramQuantile } from "./quantiles.js";
+
+const HELP = `npm run bench -- [options]
+
+Starts the platform on a fresh database and vhost (or targets a running one) and measures it.
+
+  --duration S        seconds of offered load per scenario (default 20)
+  --sensors N         simulated sensors (default 50)
+  --scenario B:R      readings per message B at R readings/s; repeatable
+                      (default 1:5000 and 10:25000)
+  --target            measure a running platform instead: needs --mqtt-url, --database-url, --metrics-url
+  --mqtt-url URL      --database-url URL      --metrics-url URL
+  --help
+Progress goes to stderr; the result is one JSON object on stdout.`;
+
+const { values: args } = parseArgs({
+  options: {
+    duration: { type: "string", default: "20" },
+    sensors: { type: "string", default: "50" },
+    scenario: { type: "string", multiple: true },
+    target: { type: "boolean", default: false },
+    "mqtt-url": { type: "string" },
+    "database-url": { type: "string" },
+    "metrics-url": { type: "string" },
+    help: { type: "boolean", default: false },
+  },
+});
+if (args.help) {
+  process.stdout.write(`${HELP}\n`);
+  process.exit(0);
+}
+const durationS = Number(args.duration);
+const sensors = Number(args.sensors);
+const scenarios = (args.scenario ?? ["1:5000", "10:25000"]).map((s) => {
+  const [b, r] = s.split(":").map(Number);
+  if (!b || !r || b < 1 || r <= 0) throw new Error(`--scenario wants BATCH:RATE, e.g. 10:25000; got ${s}`);
+  return { batch: b, rate: r };
+});
+if (!(durationS > 0) || !(sensors > 0)) throw new Error("--duration and --sensors must be positive numbers");
+const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+type Target = { mqttUrl: string; databaseUrl: string; metricsUrl: string; stop(): Promise<void> };
+
+async function freshPlatform(name: string): Promise<Target> {
+  const db = await createTestDatabase(`bench_${name}`);
+  const vhost = await createTestVhost(`bench_${name}`);
+  const p = await spawnPlatform({ DATABASE_URL: db.url, AMQP_URL: vhost.url });
+  return {
+    mqttUrl: p.mqttUrl,
+    databaseUrl: db.url,
+    metricsUrl: p.metricsUrl,
+    async stop() {
+      await p.stop();
+      await vhost.drop();
+      await db.drop();
+    },
+  };
+}
+
+async function scrape(url: string) {
+  const res = await fetch(url);
+  return parsePrometheus(await res.text());
+}
+
+async function runScenario(target: Target, batch: number, rate: number, runId: string) {
+  const prefix = `bench${runId}`;
+  const db = new pg.Client({ connectionString: target.databaseUrl });
+  await db.connect();
+  const rows = async () =>
+    Number(
+      (
+        await db.query<{ n: string }>("SELECT count(*)::text AS n FROM measurements WHERE sensor_id LIKE $1", [
+          `${prefix}-%`,
+        ])
+      ).rows[0]?.n ?? 0,
+    );
+  const before = await scrape(target.metricsUrl);
+  const fleet = startFleet({
+    mqttUrl: target.mqttUrl,
+    sensors,
+    idPrefix: prefix,
+    rateHz: rate / sensors,
+    batch,
+    durationS,
+    types: ["vibration"],
+    onProgress: (s: { readings_acked: number; readings_per_s: number; connected: number }) =>
+      log(`${s.readings_acked} readings acked (${Math.round(s.readings_per_s)}/s), ${s.connected} connected`),
+  });
+  const sent = await fleet.done;
+  const drainStart = Date.now();
+  let stored = await rows();
+  let lastChange = Date.now();
+  while (stored < sent.values_acked && Date.now() - lastChange < 15_000) {
+    await sleep(250);
+    const n = await rows();
+    if (n !== stored) lastChange = Date.now();
+    stored = n;
+  }
+  const drainS = (Date.now() - drainStart) / 1000;
+  const distinct = Number(
+    (
+      await db.query<{ n: string }>(
+        "SELECT count(*)::text AS n FROM (SELECT DISTINCT sensor_id, metric, time FROM measurements WHERE sensor_id LIKE $1) d",
+        [`${prefix}-%`],
+      )
+    ).rows[0]?.n ?? 0,
+  );
+  await db.end();
+  const after = await scrape(target.metricsUrl);
+  const name = "sensorstream_ingester_e2e_latency_seconds";
+  const b0 = new Map(bucketsOf(before, name).map((b) => [b.le, b.count]));
+  const delta = bucketsOf(after, name).map((b) => ({ le: b.le, count: b.count - (b0.get(b.le) ?? 0) }));
+  const q = (p: number) => Math.round(histogramQuantile(p, delta) * 1000) / 1000;
+  const metricsPerReading = sent.readings_acked ? sent.values_acked / sent.readings_acked : 0;
+  const storedReadings = metricsPerReading ? stored / metricsPerReading : 0;
+  return {
+    readings_per_message: batch,
+    sensors,
+    duration_s: durationS,
+    offered_readings_per_s: rate,
+    sent_readings_per_s: Math.round(sent.readings_sent / sent.elapsed_s),
+    acked_readings_per_s: Math.round(sent.readings_acked / sent.elapsed_s),
+    achieved_readings_per_s: Math.round(storedReadings / (sent.elapsed_s + drainS)),
+    mqtt_messages_per_s: Math.round(sent.messages_acked / sent.elapsed_s),
+    metrics_per_reading: metricsPerReading,
+    rows_per_s: Math.round(stored / (sent.elapsed_s + drainS)),
+    drain_after_load_s: Math.round(drainS * 10) / 10,
+    e2e_latency_s: {
+      p50: q(0.5),
+      p95: q(0.95),
+      p99: q(0.99),
+      source: "ingester histogram, interpolated within buckets",
+    },
+    readings_sent: sent.readings_sent,
+    readings_acked: sent.readings_acked,
+    rows_expected: sent.values_acked,
+    rows_stored: stored,
+    readings_lost: metricsPerReading ? Math.max(0, Math.round((sent.values_acked - stored) / metricsPerReading)) : 0,
+    duplicates: stored - distinct,
+    publish_errors: sent.publish_errors,
+  };
+}
+
+const results = [];
+const runId = Date.now().toString(36).slice(-5);
+for (const [i, s] of scenarios.entries()) {
+  log(
+    `scenario ${i + 1}/${scenarios.length}: ${s.batch} reading(s)/message at ${s.rate} readings/s for ${durationS} s`,
+  );
+  const target: Target = args.target
+    ? {
+        mqttUrl: args["mqtt-url"] ?? "mqtt://127.0.0.1:1883",
+        databaseUrl: args["database-url"] ?? "postgresql://postgres@127.0.0.1:5432/sensorstream",
+        metricsUrl: args["metrics-url"] ?? "http://127.0.0.1:8080/metrics",
+        stop: async () => {},
+      }
+    : await freshPlatform(`${runId}_${i}`);
+  try {
+    results.push(await runScenario(target, s.batch, s.rate, `${runId}${i}`));
+  } finally {
+    await target.stop();
+  }
+}
+process.stdout.write(
+  `${JSON.stringify({ machine: { cores: cpus().length, node: process.version }, scenarios: results }, null, 2)}\n`,
+);

@@ -1,0 +1,59 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
+
+const MAIN = fileURLToPath(new URL("../../../services/all-in-one/dist/main.js", import.meta.url));
+
+export type PlatformProcess = { mqttUrl: string; metricsUrl: string; child: ChildProcess; stop(): Promise<void> };
+
+/** Runs `npm start`'s entry point as a child process (its own CPU), on random ports, without the demo fleet. */
+export async function spawnPlatform(env: Record<string, string>): Promise<PlatformProcess> {
+  const child = spawn(process.execPath, [MAIN], {
+    env: {
+      ...process.env,
+      MQTT_PORT: "0",
+      MQTT_WS_PORT: "0",
+      HTTP_PORT: "0",
+      HTTP_HOST: "127.0.0.1",
+      MQTT_HOST: "127.0.0.1",
+      DEMO: "false",
+      SUMMARY_INTERVAL_S: "0",
+      LOG_LEVEL: "warn",
+      ...env,
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let out = "";
+  let err = "";
+  child.stderr?.on("data", (d: Buffer) => {
+    err += d.toString();
+    if (err.length > 20_000) err = err.slice(-10_000);
+  });
+  const ports = await new Promise<{ mqtt: number; http: number }>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`platform did not start in 60 s:\n${out}\n${err}`)), 60_000);
+    child.stdout?.on("data", (d: Buffer) => {
+      out += d.toString();
+      const mqtt = /MQTT\s+mqtt:\/\/localhost:(\d+)/.exec(out)?.[1];
+      const http = /HTTP\s+http:\/\/localhost:(\d+)/.exec(out)?.[1];
+      if (mqtt && http) {
+        clearTimeout(timer);
+        resolve({ mqtt: Number(mqtt), http: Number(http) });
+      }
+    });
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`platform exited with ${code}:\n${out}\n${err}`));
+    });
+  });
+  return {
+    mqttUrl: `mqtt://127.0.0.1:${ports.mqtt}`,
+    metricsUrl: `http://127.0.0.1:${ports.http}/metrics`,
+    child,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once("exit", () => resolve());
+        child.kill("SIGTERM");
+        setTimeout(() => child.kill("SIGKILL"), 30_000).unref();
+      }),
+  };
+}

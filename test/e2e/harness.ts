@@ -1,0 +1,101 @@
+import { type Gateway, startGateway } from "@sensorstream/gateway";
+import { type Ingester, type IngesterSettings, startMeasurementIngester } from "@sensorstream/measurement-ingester";
+import { createRegistry, Health, type Registry, silentLogger } from "@sensorstream/runtime";
+import mqtt, { type MqttClient } from "mqtt";
+import { createTestVhost, type TestVhost } from "../fixtures/amqp.js";
+import { createTestDatabase, type TestDatabase } from "../fixtures/pg.js";
+
+export type Spine = {
+  db: TestDatabase;
+  vhost: TestVhost;
+  gateway: Gateway;
+  gatewayRegistry: Registry;
+  ingesters: Array<{ ingester: Ingester; registry: Registry }>;
+  mqttUrl: string;
+  startIngester(overrides?: Partial<IngesterSettings>): Promise<{ ingester: Ingester; registry: Registry }>;
+  connect(clientId: string, opts?: mqtt.IClientOptions): Promise<MqttClient>;
+  close(): Promise<void>;
+};
+
+export const ingesterSettings = (amqpUrl: string, databaseUrl: string): IngesterSettings => ({
+  AMQP_URL: amqpUrl,
+  DATABASE_URL: databaseUrl,
+  TIMESCALEDB: "auto",
+  PREFETCH: 2000,
+  BATCH_MAX_ROWS: 2000,
+  BATCH_FLUSH_MS: 50,
+  DB_POOL_SIZE: 2,
+});
+
+/** A gateway and one measurement ingester on a fresh vhost and database. */
+export async function startSpine(
+  prefix: string,
+  o: { maxPayloadBytes?: number; ingesterDatabaseUrl?: (url: string) => string; ingesters?: number } = {},
+): Promise<Spine> {
+  const db = await createTestDatabase(prefix);
+  const vhost = await createTestVhost(prefix);
+  const clients: MqttClient[] = [];
+  const ingesters: Array<{ ingester: Ingester; registry: Registry }> = [];
+  const startIngester = async (overrides: Partial<IngesterSettings> = {}) => {
+    const registry = createRegistry({ defaultMetrics: false });
+    const dbUrl = o.ingesterDatabaseUrl ? o.ingesterDatabaseUrl(db.url) : db.url;
+    const ingester = await startMeasurementIngester(
+      { ...ingesterSettings(vhost.url, dbUrl), ...overrides },
+      { logger: silentLogger(), registry, health: new Health(), name: `ingester-${ingesters.length}` },
+    );
+    const entry = { ingester, registry };
+    ingesters.push(entry);
+    return entry;
+  };
+  for (let i = 0; i < (o.ingesters ?? 1); i++) await startIngester();
+  const gatewayRegistry = createRegistry({ defaultMetrics: false });
+  const gateway = await startGateway(
+    {
+      AMQP_URL: vhost.url,
+      MQTT_HOST: "127.0.0.1",
+      MQTT_PORT: 0,
+      MQTT_WS_PORT: 0,
+      MAX_PAYLOAD_BYTES: o.maxPayloadBytes ?? 64 * 1024,
+      BUS_WAIT_MS: 2_000,
+    },
+    { logger: silentLogger(), registry: gatewayRegistry, health: new Health() },
+  );
+  const mqttUrl = `mqtt://127.0.0.1:${gateway.mqttPort}`;
+  return {
+    db,
+    vhost,
+    gateway,
+    gatewayRegistry,
+    ingesters,
+    mqttUrl,
+    startIngester,
+    async connect(clientId, opts = {}) {
+      const c = await mqtt.connectAsync(mqttUrl, { clientId, reconnectPeriod: 200, connectTimeout: 5_000, ...opts });
+      clients.push(c);
+      return c;
+    },
+    async close() {
+      for (const c of clients) await c.endAsync(true).catch(() => {});
+      await gateway.stop().catch(() => {});
+      for (const i of ingesters) await i.ingester.stop().catch(() => {});
+      await vhost.drop().catch(() => {});
+      await db.drop().catch(() => {});
+    },
+  };
+}
+
+export const metricsText = (r: Registry): Promise<string> => r.metrics();
+
+/** Rows of a sensor as (metric, epoch microseconds, value), ordered. */
+export async function rowsOf(db: TestDatabase, sensorId: string) {
+  return db.query<{ metric: string; us: string; value: number }>(
+    `SELECT metric, (extract(epoch from time) * 1000000)::bigint::text AS us, value
+       FROM measurements WHERE sensor_id = $1 ORDER BY time, metric`,
+    [sensorId],
+  );
+}
+
+export async function countRows(db: TestDatabase, where = "true", params: unknown[] = []): Promise<number> {
+  const r = await db.query<{ n: string }>(`SELECT count(*)::text AS n FROM measurements WHERE ${where}`, params);
+  return Number(r[0]?.n ?? 0);
+}

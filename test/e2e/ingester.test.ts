@@ -1,0 +1,135 @@
+import { DEAD_LETTER_HEADERS } from "@sensorstream/bus";
+import { formatMicros } from "@sensorstream/contracts";
+import amqp from "amqplib";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { metricValue } from "../fixtures/prometheus.js";
+import { waitFor } from "../fixtures/wait.js";
+import { countRows, metricsText, type Spine, startSpine } from "./harness.js";
+
+/** Publishes normalized measurement messages straight onto the bus, as the gateway would. */
+async function publishDirect(url: string, messages: Array<{ key: string; body: unknown }>) {
+  const conn = await amqp.connect(url);
+  const ch = await conn.createConfirmChannel();
+  for (const [i, m] of messages.entries()) {
+    const content = Buffer.from(typeof m.body === "string" ? m.body : JSON.stringify(m.body));
+    ch.publish("sensor_streaming", m.key, content, { persistent: true, messageId: `direct-${i}` });
+  }
+  await ch.waitForConfirms();
+  await conn.close();
+}
+
+const message = (sensor: string, i: number, value = i) => ({
+  key: `sensor_${sensor}.data`,
+  body: {
+    msg_id: `${sensor}-${i}`,
+    sensor_id: sensor,
+    received_at: formatMicros(Date.now() * 1000),
+    readings: [{ time: formatMicros(Date.UTC(2026, 10, 23) * 1000 + i), values: { x: value } }],
+  },
+});
+
+describe("measurement ingester", () => {
+  let spine: Spine;
+  beforeAll(async () => {
+    spine = await startSpine("ingester", { ingesters: 2 });
+  });
+  afterAll(async () => {
+    await spine?.close();
+  });
+
+  it("shares the queue between replicas and stores every reading once", async () => {
+    const n = 3000;
+    await publishDirect(
+      spine.vhost.url,
+      Array.from({ length: n }, (_, i) => message("replicas", i)),
+    );
+    let seen = 0;
+    await waitFor(async () => (seen = await countRows(spine.db, "sensor_id = 'replicas'")) === n, {
+      timeoutMs: 30_000,
+      message: () => `${seen} of ${n} rows`,
+    });
+    const perReplica = await Promise.all(
+      spine.ingesters.map(async (i) =>
+        metricValue(await metricsText(i.registry), "sensorstream_ingester_messages_total", { outcome: "ok" }),
+      ),
+    );
+    expect(perReplica.reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(n);
+    expect(
+      perReplica.every((c) => c > 0),
+      `both replicas consumed: ${perReplica.join(", ")}`,
+    ).toBe(true);
+  });
+
+  it("dead-letters a message the database refuses and still lands the rest of its batch", async () => {
+    // A constraint that only this test's data can violate: a permanent (SQLSTATE 23514) error.
+    await spine.db.query("ALTER TABLE measurements ADD CONSTRAINT no_666 CHECK (value <> -666)");
+    const batch = Array.from({ length: 200 }, (_, i) => message("bisect", i, i === 137 ? -666 : i));
+    await publishDirect(spine.vhost.url, batch);
+    let seen = 0;
+    await waitFor(async () => (seen = await countRows(spine.db, "sensor_id = 'bisect'")) === 199, {
+      timeoutMs: 30_000,
+      message: () => `${seen} of 199 rows`,
+    });
+    const letters = await waitFor(
+      async () => {
+        const l = await spine.vhost.readQueue("dead_letters", 50);
+        return l.length > 0 ? l : false;
+      },
+      { message: "no dead letter" },
+    );
+    expect(letters).toHaveLength(1);
+    expect(letters[0]?.headers[DEAD_LETTER_HEADERS.reason]).toBe("permanent_store_error");
+    expect(String(letters[0]?.headers[DEAD_LETTER_HEADERS.error])).toContain("no_666");
+    expect(JSON.parse(letters[0]?.content.toString() ?? "{}").msg_id).toBe("bisect-137");
+    await spine.db.query("ALTER TABLE measurements DROP CONSTRAINT no_666");
+  });
+
+  it("dead-letters messages on the bus that are not valid measurement messages", async () => {
+    await publishDirect(spine.vhost.url, [
+      { key: "sensor_junk-1.data", body: "][" },
+      { key: "sensor_junk-1.data", body: { msg_id: "x", sensor_id: "junk-1", received_at: "yesterday", readings: [] } },
+      { key: "sensor_other.data", body: message("junk-2", 1).body },
+      message("junk-3", 1),
+    ]);
+    await waitFor(async () => (await countRows(spine.db, "sensor_id = 'junk-3'")) === 1, { message: "junk-3 row" });
+    const letters = await waitFor(
+      async () => {
+        const l = await spine.vhost.readQueue("dead_letters", 50);
+        return l.length >= 3 ? l : false;
+      },
+      { message: "expected 3 dead letters" },
+    );
+    expect(letters.map((l) => l.headers[DEAD_LETTER_HEADERS.reason])).toEqual([
+      "invalid_payload",
+      "invalid_payload",
+      "invalid_payload",
+    ]);
+    expect(await countRows(spine.db, "sensor_id IN ('junk-1', 'junk-2', 'other')")).toBe(0);
+  });
+
+  it("drains in-flight work on stop: everything received is committed and acked", async () => {
+    const extra = await spine.startIngester({ BATCH_FLUSH_MS: 60_000, BATCH_MAX_ROWS: 1_000_000 });
+    for (const i of spine.ingesters.slice(0, 2)) await i.ingester.stop();
+    await publishDirect(
+      spine.vhost.url,
+      Array.from({ length: 500 }, (_, i) => message("drain", i)),
+    );
+    // The long flush interval keeps everything pending until stop() flushes it.
+    await waitFor(
+      async () =>
+        (await metricValue(await metricsText(extra.registry), "sensorstream_ingester_pending_messages")) === 500,
+      {
+        message: "the ingester did not receive the 500 messages",
+      },
+    );
+    expect(await countRows(spine.db, "sensor_id = 'drain'")).toBe(0);
+    await extra.ingester.stop();
+    expect(await countRows(spine.db, "sensor_id = 'drain'")).toBe(500);
+    // Acks settle asynchronously in the quorum queue; nothing may come back as ready.
+    let depth = -1;
+    await waitFor(async () => (depth = await spine.vhost.queueDepth("measurements")) === 0, {
+      timeoutMs: 10_000,
+      message: () => `${depth} messages are back in the queue: they were not acked`,
+    });
+  });
+});
