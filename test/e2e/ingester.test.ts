@@ -44,10 +44,16 @@ describe("measurement ingester", () => {
       Array.from({ length: n }, (_, i) => message("replicas", i)),
     );
     let seen = 0;
-    await waitFor(async () => (seen = await countRows(spine.db, "sensor_id = 'replicas'")) === n, {
-      timeoutMs: 30_000,
-      message: () => `${seen} of ${n} rows`,
-    });
+    await waitFor(
+      async () => {
+        seen = await countRows(spine.db, "sensor_id = 'replicas'");
+        return seen === n;
+      },
+      {
+        timeoutMs: 30_000,
+        message: () => `${seen} of ${n} rows`,
+      },
+    );
     const perReplica = await Promise.all(
       spine.ingesters.map(async (i) =>
         metricValue(await metricsText(i.registry), "sensorstream_ingester_messages_total", { outcome: "ok" }),
@@ -66,10 +72,16 @@ describe("measurement ingester", () => {
     const batch = Array.from({ length: 200 }, (_, i) => message("bisect", i, i === 137 ? -666 : i));
     await publishDirect(spine.vhost.url, batch);
     let seen = 0;
-    await waitFor(async () => (seen = await countRows(spine.db, "sensor_id = 'bisect'")) === 199, {
-      timeoutMs: 30_000,
-      message: () => `${seen} of 199 rows`,
-    });
+    await waitFor(
+      async () => {
+        seen = await countRows(spine.db, "sensor_id = 'bisect'");
+        return seen === 199;
+      },
+      {
+        timeoutMs: 30_000,
+        message: () => `${seen} of 199 rows`,
+      },
+    );
     const letters = await waitFor(
       async () => {
         const l = await spine.vhost.readQueue("dead_letters", 50);
@@ -127,9 +139,15 @@ describe("measurement ingester", () => {
     expect(await countRows(spine.db, "sensor_id = 'drain'")).toBe(500);
     // Acks settle asynchronously in the quorum queue; nothing may come back as ready.
     let depth = -1;
-    await waitFor(async () => (depth = await spine.vhost.queueDepth("measurements")) === 0, {
-      timeoutMs: 10_000,
-      message: () => `${depth} messages are back in the queue: they were not acked`,
-    });
+    await waitFor(
+      async () => {
+        depth = await spine.vhost.queueDepth("measurements");
+        return depth === 0;
+      },
+      {
+        timeoutMs: 10_000,
+        message: () => `${depth} messages are back in the queue: they were not acked`,
+      },
+    );
   });
 });

@@ -98,9 +98,15 @@ describe("telemetry spine: MQTT -> gateway -> RabbitMQ -> ingester -> PostgreSQL
     await c.publishAsync("sensors/pump-2/data", good(i++), { qos: 1 });
     expect(c.connected).toBe(true);
     let seen = 0;
-    await waitFor(async () => (seen = await countRows(spine.db, "sensor_id = 'pump-2'")) === i, {
-      message: () => `pump-2 has ${seen} of ${i} good rows`,
-    });
+    await waitFor(
+      async () => {
+        seen = await countRows(spine.db, "sensor_id = 'pump-2'");
+        return seen === i;
+      },
+      {
+        message: () => `pump-2 has ${seen} of ${i} good rows`,
+      },
+    );
 
     const letters = await waitFor(
       async () => {
