@@ -1,0 +1,54 @@
+import { formatMicros } from "@sensorstream/contracts";
+import type { FleetStats } from "./options.js";
+
+/** The fleet's mutable tallies; `snapshot` turns them into the wire-shaped FleetStats. */
+export type Counters = {
+  sensors: number;
+  connected: number;
+  messagesSent: number;
+  messagesAcked: number;
+  readingsSent: number;
+  readingsAcked: number;
+  valuesAcked: number;
+  positionsAcked: number;
+  publishErrors: number;
+  connectErrors: number;
+  /** Data messages sent and not yet acked or failed. */
+  inflight: number;
+  lastError: string | null;
+};
+
+export const createCounters = (sensors: number): Counters => ({
+  sensors,
+  connected: 0,
+  messagesSent: 0,
+  messagesAcked: 0,
+  readingsSent: 0,
+  readingsAcked: 0,
+  valuesAcked: 0,
+  positionsAcked: 0,
+  publishErrors: 0,
+  connectErrors: 0,
+  inflight: 0,
+  lastError: null,
+});
+
+export function snapshot(c: Counters, startUs: number, nowUs: number): FleetStats {
+  const elapsedS = Math.max(0, (nowUs - startUs) / 1_000_000);
+  return {
+    sensors: c.sensors,
+    connected: c.connected,
+    messages_sent: c.messagesSent,
+    messages_acked: c.messagesAcked,
+    readings_sent: c.readingsSent,
+    readings_acked: c.readingsAcked,
+    values_acked: c.valuesAcked,
+    positions_acked: c.positionsAcked,
+    publish_errors: c.publishErrors,
+    connect_errors: c.connectErrors,
+    last_error: c.lastError,
+    started_at: formatMicros(startUs),
+    elapsed_s: Math.round(elapsedS * 1000) / 1000,
+    readings_per_s: elapsedS > 0 ? Math.round((c.readingsAcked / elapsedS) * 10) / 10 : 0,
+  };
+}

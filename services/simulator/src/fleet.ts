@@ -1,0 +1,244 @@
+import { deviceTopicFor } from "@sensorstream/contracts";
+import { sleep, within } from "./async-util.js";
+import { createCounters, snapshot } from "./counters.js";
+import { DueQueue } from "./due-queue.js";
+import type { LinkSpec, OpenLink, SensorLink } from "./link.js";
+import { openMqttLink } from "./mqtt-link.js";
+import { type FleetOptions, type FleetStats, resolveFleetOptions } from "./options.js";
+import { birthStatus, buildDataMessage, SHUTDOWN_STATUS, WILL_STATUS } from "./payload.js";
+import { type SensorClock, messageDueUs, phaseOffsetUs, sensorIds } from "./schedule.js";
+import { createSignal, type SensorType, type Signal } from "./signals.js";
+
+export type Fleet = {
+  /** `${idPrefix}-${n}`, n = 1..sensors, zero-padded. */
+  readonly sensorIds: readonly string[];
+  stats: () => FleetStats;
+  /** Stops scheduling, waits (bounded) for outstanding PUBACKs, then disconnects cleanly. Idempotent. */
+  stop: () => Promise<FleetStats>;
+  /** Settles with the final stats once the fleet has stopped (after durationS, or after stop()). */
+  readonly done: Promise<FleetStats>;
+};
+
+/** Seams for tests: the MQTT connection and the clock (epoch microseconds). */
+export type FleetDeps = { openLink?: OpenLink; nowUs?: () => number };
+
+type VirtualSensor = {
+  id: string;
+  type: SensorType;
+  signal: Signal;
+  clock: SensorClock;
+  dataTopic: string;
+  statusTopic: string;
+  /** First sample index of the next message. */
+  nextK: number;
+  inflight: number;
+  connected: boolean;
+  link: SensorLink | undefined;
+};
+
+/** Sub-millisecond wall-clock time that never jumps backwards within the process. */
+const wallClockUs = (): number => Math.round((performance.timeOrigin + performance.now()) * 1000);
+
+const MAX_SLEEP_MS = 100;
+/** Messages built per timer tick before yielding to I/O (matters only when catching up). */
+const MAX_MESSAGES_PER_TICK = 2_000;
+const OFFLINE_RETRY_US = 50_000;
+const WINDOW_RETRY_US = 2_000;
+const STATUS_TIMEOUT_MS = 2_000;
+const CLOSE_TIMEOUT_MS = 3_000;
+
+export function startFleet(options: FleetOptions, deps: FleetDeps = {}): Fleet {
+  const o = resolveFleetOptions(options);
+  const openLink = deps.openLink ?? openMqttLink;
+  const nowUs = deps.nowUs ?? wallClockUs;
+  const startUs = nowUs();
+  const endUs = o.durationS > 0 ? startUs + Math.round(o.durationS * 1_000_000) : Number.POSITIVE_INFINITY;
+
+  const ids = sensorIds(o.idPrefix, o.sensors);
+  const sensors: VirtualSensor[] = ids.map((id, i) => {
+    const type = o.types[i % o.types.length] ?? "vibration";
+    const signalOptions = o.origin === undefined ? { random: o.random } : { random: o.random, origin: o.origin };
+    return {
+      id,
+      type,
+      signal: createSignal(type, signalOptions),
+      clock: { t0Us: startUs + phaseOffsetUs(i, o.sensors, o.rateHz, o.batch), rateHz: o.rateHz, batch: o.batch },
+      dataTopic: deviceTopicFor(id, "data"),
+      statusTopic: deviceTopicFor(id, "status"),
+      nextK: 0,
+      inflight: 0,
+      connected: false,
+      link: undefined,
+    };
+  });
+
+  const c = createCounters(sensors.length);
+  let stopping = false;
+  let finishedUs: number | undefined;
+  const stats = (): FleetStats => snapshot(c, startUs, finishedUs ?? nowUs());
+
+  // ---- connections: at most connectConcurrency handshakes at once -------------------------
+  let nextToOpen = 0;
+  let opening = 0;
+  const openMore = (): void => {
+    while (!stopping && opening < o.connectConcurrency && nextToOpen < sensors.length) {
+      const s = sensors[nextToOpen++];
+      if (s === undefined) return;
+      opening++;
+      openSensor(s);
+    }
+  };
+  const openSensor = (s: VirtualSensor): void => {
+    let settled = false;
+    const settle = (): void => {
+      if (settled) return;
+      settled = true;
+      opening--;
+      openMore();
+    };
+    // With a password, each sensor logs in as itself unless one username is given for all.
+    const username = o.username ?? (o.password === undefined ? undefined : s.id);
+    const spec: LinkSpec = {
+      url: o.mqttUrl,
+      clientId: s.id,
+      will: { topic: s.statusTopic, payload: WILL_STATUS },
+      reconnectPeriodMs: 1_000,
+      connectTimeoutMs: 30_000,
+      ...(username === undefined ? {} : { username }),
+      ...(o.password === undefined ? {} : { password: o.password }),
+    };
+    s.link = openLink(spec, {
+      onConnect: () => {
+        if (!s.connected) c.connected++;
+        s.connected = true;
+        settle();
+        if (stopping) return;
+        // Re-announced on every connect: a dropped connection may have fired the will.
+        s.link?.publish(s.statusTopic, birthStatus(s.type, o.rateHz), true, (err) => {
+          if (err) c.lastError = `${s.id}: birth status: ${err.message}`;
+        });
+      },
+      onClose: () => {
+        if (s.connected) c.connected--;
+        s.connected = false;
+        settle();
+      },
+      onError: (err) => {
+        c.connectErrors++;
+        c.lastError = `${s.id}: ${err.message}`;
+        settle();
+      },
+    });
+  };
+
+  // ---- the one scheduler -----------------------------------------------------------------
+  const queue = new DueQueue();
+  sensors.forEach((s, i) => {
+    queue.push(messageDueUs(s.clock, 0), i);
+  });
+
+  /** Sends the sensor's next message if it is due and may be sent; returns when to look at it again. */
+  const step = (s: VirtualSensor, horizonUs: number, now: number): number => {
+    const due = messageDueUs(s.clock, s.nextK);
+    if (due > horizonUs) return due;
+    // Samples wait (their times unchanged) while the sensor is offline or its window is full.
+    if (!s.connected || s.link === undefined) return now + OFFLINE_RETRY_US;
+    if (s.inflight >= o.maxInflight) return now + WINDOW_RETRY_US;
+    const msg = buildDataMessage(s.signal, s.clock, s.nextK);
+    s.nextK += o.batch;
+    s.inflight++;
+    c.inflight++;
+    c.messagesSent++;
+    c.readingsSent += msg.readings;
+    s.link.publish(s.dataTopic, msg.payload, false, (err) => {
+      s.inflight--;
+      c.inflight--;
+      if (err) {
+        c.publishErrors++;
+        c.lastError = `${s.id}: publish: ${err.message}`;
+        return;
+      }
+      c.messagesAcked++;
+      c.readingsAcked += msg.readings;
+      c.valuesAcked += msg.values;
+      c.positionsAcked += msg.positions;
+    });
+    return messageDueUs(s.clock, s.nextK);
+  };
+
+  let timer: NodeJS.Timeout | undefined;
+  let immediate: NodeJS.Immediate | undefined;
+  const tick = (): void => {
+    timer = undefined;
+    immediate = undefined;
+    if (stopping) return;
+    const now = nowUs();
+    const horizon = Math.min(now, endUs);
+    let budget = MAX_MESSAGES_PER_TICK;
+    for (let at = queue.peekTime(); at !== undefined && at <= horizon && budget > 0; at = queue.peekTime()) {
+      const i = queue.pop();
+      const s = i === undefined ? undefined : sensors[i];
+      if (i === undefined || s === undefined) break;
+      queue.push(step(s, horizon, now), i);
+      budget--;
+    }
+    if (now >= endUs) {
+      void stop();
+      return;
+    }
+    if (budget === 0) {
+      immediate = setImmediate(tick);
+      return;
+    }
+    const wake = Math.min(queue.peekTime() ?? endUs, endUs);
+    timer = setTimeout(tick, Math.min(MAX_SLEEP_MS, Math.max(0, Math.ceil((wake - now) / 1000))));
+  };
+
+  const progress =
+    o.onProgress === undefined
+      ? undefined
+      : setInterval(() => o.onProgress?.(stats()), o.progressIntervalMs).unref();
+
+  // ---- stopping ----------------------------------------------------------------------------
+  let resolveDone: (s: FleetStats) => void = () => {};
+  const done = new Promise<FleetStats>((resolve) => {
+    resolveDone = resolve;
+  });
+  let stopPromise: Promise<FleetStats> | undefined;
+
+  const closeSensor = async (s: VirtualSensor, drained: boolean): Promise<void> => {
+    const link = s.link;
+    if (link === undefined) return;
+    let clean = drained;
+    if (clean && s.connected) {
+      const published = new Promise<boolean>((resolve) => {
+        link.publish(s.statusTopic, SHUTDOWN_STATUS, true, (err) => resolve(err === undefined));
+      });
+      clean = (await within(published, STATUS_TIMEOUT_MS)) === true;
+    }
+    // A clean close sends DISCONNECT, so the broker discards the will; a forced one drops the socket.
+    await within(link.close(!clean), CLOSE_TIMEOUT_MS);
+  };
+
+  const stop = (): Promise<FleetStats> => {
+    stopPromise ??= (async () => {
+      stopping = true;
+      clearTimeout(timer);
+      if (immediate !== undefined) clearImmediate(immediate);
+      if (progress !== undefined) clearInterval(progress);
+      queue.clear();
+      const deadline = Date.now() + o.drainTimeoutMs;
+      while (c.inflight > 0 && Date.now() < deadline) await sleep(10);
+      await Promise.all(sensors.map((s) => closeSensor(s, c.inflight === 0)));
+      finishedUs = nowUs();
+      const final = stats();
+      resolveDone(final);
+      return final;
+    })();
+    return stopPromise;
+  };
+
+  openMore();
+  tick();
+  return { sensorIds: ids, stats, stop, done };
+}

@@ -1,0 +1,32 @@
+/**
+ * The port between the fleet and one sensor's MQTT connection. The real adapter is
+ * mqtt-link.ts (one mqtt.js client per sensor); unit tests pass a hand-written fake.
+ */
+
+export type LinkSpec = {
+  url: string;
+  clientId: string;
+  username?: string;
+  password?: string;
+  /** Retained, QoS 1; published by the broker if the connection dies without a DISCONNECT. */
+  will: { topic: string; payload: string };
+  reconnectPeriodMs: number;
+  connectTimeoutMs: number;
+};
+
+export type LinkEvents = {
+  /** Every successful CONNACK, including after a reconnect. */
+  onConnect: () => void;
+  /** The connection closed (it may reconnect on its own). */
+  onClose: () => void;
+  onError: (err: Error) => void;
+};
+
+export type SensorLink = {
+  /** QoS 1 publish; `done` runs once, on PUBACK (no error) or failure. */
+  publish: (topic: string, payload: string, retain: boolean, done: (err?: Error) => void) => void;
+  /** Ends the session: force=false sends DISCONNECT after outstanding PUBACKs; force=true drops the socket. */
+  close: (force: boolean) => Promise<void>;
+};
+
+export type OpenLink = (spec: LinkSpec, events: LinkEvents) => SensorLink;

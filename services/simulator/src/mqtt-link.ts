@@ -1,0 +1,28 @@
+import { connect, type IClientOptions } from "mqtt";
+import type { LinkEvents, LinkSpec, SensorLink } from "./link.js";
+
+/** One mqtt.js client per virtual sensor: clean session, automatic reconnect, retained Last Will. */
+export function openMqttLink(spec: LinkSpec, events: LinkEvents): SensorLink {
+  const options: IClientOptions = {
+    clientId: spec.clientId,
+    clean: true,
+    protocolVersion: 4,
+    keepalive: 30,
+    reconnectPeriod: spec.reconnectPeriodMs,
+    connectTimeout: spec.connectTimeoutMs,
+    will: { topic: spec.will.topic, payload: Buffer.from(spec.will.payload), qos: 1, retain: true },
+  };
+  if (spec.username !== undefined) options.username = spec.username;
+  if (spec.password !== undefined) options.password = spec.password;
+  const client = connect(spec.url, options);
+  client.on("connect", () => events.onConnect());
+  client.on("close", () => events.onClose());
+  // Without a listener an 'error' event would throw; connection errors are retried by mqtt.js.
+  client.on("error", (err) => events.onError(err));
+  return {
+    publish: (topic, payload, retain, done) => {
+      client.publish(topic, payload, { qos: 1, retain }, (err) => done(err ?? undefined));
+    },
+    close: (force) => new Promise<void>((resolve) => client.end(force, () => resolve())),
+  };
+}
