@@ -9,7 +9,7 @@ export class ConfigError extends Error {
 
 /**
  * Parses the environment with a zod object schema whose keys are the variable names.
- * Every problem is listed at once; the result is frozen.
+ * An empty or blank variable counts as unset. Every problem is listed at once; the result is frozen.
  */
 export function loadConfig<S extends z.ZodObject>(
   schema: S,
@@ -18,7 +18,8 @@ export function loadConfig<S extends z.ZodObject>(
   const present: Record<string, string> = {};
   for (const key of Object.keys(schema.shape)) {
     const v = env[key];
-    if (v !== undefined && v !== "") present[key] = v;
+    // Blank counts as unset: z.coerce.number() would read "  " as 0 (for a port: a random one).
+    if (v !== undefined && v.trim() !== "") present[key] = v;
   }
   const r = schema.safeParse(present);
   if (!r.success) {
