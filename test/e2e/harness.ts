@@ -4,6 +4,7 @@ import { createRegistry, Health, type Registry, silentLogger } from "@sensorstre
 import mqtt, { type MqttClient } from "mqtt";
 import { createTestVhost, type TestVhost } from "../fixtures/amqp.js";
 import { createTestDatabase, type TestDatabase } from "../fixtures/pg.js";
+import { waitFor } from "../fixtures/wait.js";
 
 export type Spine = {
   db: TestDatabase;
@@ -39,16 +40,20 @@ export async function startSpine(
   const startIngester = async (overrides: Partial<IngesterSettings> = {}) => {
     const registry = createRegistry({ defaultMetrics: false });
     const dbUrl = o.ingesterDatabaseUrl ? o.ingesterDatabaseUrl(db.url) : db.url;
+    const health = new Health();
     const ingester = await startMeasurementIngester(
       { ...ingesterSettings(vhost.url, dbUrl), ...overrides },
-      { logger: silentLogger(), registry, health: new Health(), name: `ingester-${ingesters.length}` },
+      { logger: silentLogger(), registry, health, name: `ingester-${ingesters.length}` },
     );
+    // Its queue exists once it is ready; messages published before that would have nowhere to go.
+    await waitFor(() => health.report().ready, { message: "the ingester never became ready" });
     const entry = { ingester, registry };
     ingesters.push(entry);
     return entry;
   };
   for (let i = 0; i < (o.ingesters ?? 1); i++) await startIngester();
   const gatewayRegistry = createRegistry({ defaultMetrics: false });
+  const gatewayHealth = new Health();
   const gateway = await startGateway(
     {
       AMQP_URL: vhost.url,
@@ -58,8 +63,9 @@ export async function startSpine(
       MAX_PAYLOAD_BYTES: o.maxPayloadBytes ?? 64 * 1024,
       BUS_WAIT_MS: 2_000,
     },
-    { logger: silentLogger(), registry: gatewayRegistry, health: new Health() },
+    { logger: silentLogger(), registry: gatewayRegistry, health: gatewayHealth },
   );
+  await waitFor(() => gatewayHealth.report().ready, { message: "the gateway never became ready" });
   const mqttUrl = `mqtt://127.0.0.1:${gateway.mqttPort}`;
   return {
     db,

@@ -1,3 +1,11 @@
+export {
+  type BatchConsumer,
+  type BatchConsumerOptions,
+  type Parsed,
+  startBatchConsumer,
+  type WriteCounts,
+} from "./batch-consumer.js";
+export { Batcher, type BatcherOptions, type BatchStore, type Pending } from "./batcher.js";
 export { BusConnection, type BusConnectionOptions, redact, type Setup } from "./connection.js";
 export { type ConsumerOptions, type Delivery, QueueConsumer } from "./consumer.js";
 export { DEAD_LETTER_HEADERS, type DeadLetter, DeadLetterPublisher } from "./dead-letter.js";

@@ -1,6 +1,6 @@
+import type { BatchStore } from "@sensorstream/bus";
 import type { MeasurementMessage } from "@sensorstream/contracts";
 import { copyRows, isPermanentDataError, type Pool, type PoolClient } from "@sensorstream/db";
-import type { Store, WriteResult } from "../core/batcher.js";
 import { toRows } from "../core/rows.js";
 
 const STAGING = `
@@ -13,7 +13,9 @@ CREATE TEMP TABLE IF NOT EXISTS staging_positions
  * Writes a batch in one transaction: COPY into per-connection staging tables, then insert into the
  * real tables with ON CONFLICT DO NOTHING, so a replayed reading never duplicates a row.
  */
-export class PgMeasurementStore implements Store {
+export type WriteResult = { measurements: number; positions: number; inserted: number; duplicates: number };
+
+export class PgMeasurementStore implements BatchStore<MeasurementMessage, WriteResult> {
   readonly #pool: Pool;
   readonly #prepared = new WeakSet<PoolClient>();
 

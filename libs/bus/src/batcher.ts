@@ -1,9 +1,6 @@
-import type { MeasurementMessage } from "@sensorstream/contracts";
-import { rowCount } from "./rows.js";
-
-/** A message taken from the queue, with the ways to settle it. */
-export type Pending = {
-  message: MeasurementMessage;
+/** A message taken from the queue, parsed, with the ways to settle it. */
+export type Pending<T> = {
+  message: T;
   /** False once its channel is gone: it will be redelivered, so it need not be written now. */
   live(): boolean;
   ack(): void;
@@ -11,23 +8,23 @@ export type Pending = {
   reject(error: string): Promise<void>;
 };
 
-export type WriteResult = { measurements: number; positions: number; inserted: number; duplicates: number };
-
 /** The port to storage. `isPermanent` tells a bad-data error from an outage. */
-export type Store = {
-  write(messages: readonly MeasurementMessage[]): Promise<WriteResult>;
+export type BatchStore<T, R> = {
+  write(messages: readonly T[]): Promise<R>;
   isPermanent(err: unknown): boolean;
 };
 
-export type BatcherOptions = {
-  store: Store;
+export type BatcherOptions<T, R> = {
+  store: BatchStore<T, R>;
+  /** Rows a message will produce: what maxRows counts. */
+  size: (message: T) => number;
   maxRows: number;
   flushMs: number;
   /** Waits before retrying a transient failure; `attempt` starts at 1. */
   retryDelay: (attempt: number) => Promise<void>;
-  onWritten?: (messages: readonly MeasurementMessage[], result: WriteResult, seconds: number) => void;
+  onWritten?: (messages: readonly T[], result: R, seconds: number) => void;
   onTransient?: (err: unknown, attempt: number) => void;
-  onRejected?: (p: Pending, error: string) => void;
+  onRejected?: (p: Pending<T>, error: string) => void;
   setTimer?: (fn: () => void, ms: number) => unknown;
   clearTimer?: (t: unknown) => void;
 };
@@ -38,21 +35,21 @@ export type BatcherOptions = {
  * the message that causes it, which is dead-lettered while the rest lands; a transient one is
  * retried until it succeeds or the messages' channel is gone.
  */
-export class Batcher {
-  readonly #o: BatcherOptions;
-  #queue: Pending[] = [];
+export class Batcher<T, R> {
+  readonly #o: BatcherOptions<T, R>;
+  #queue: Pending<T>[] = [];
   #rows = 0;
   #timer: unknown;
   #writing: Promise<void> = Promise.resolve();
   #stopped = false;
 
-  constructor(o: BatcherOptions) {
+  constructor(o: BatcherOptions<T, R>) {
     this.#o = o;
   }
 
-  add(p: Pending): void {
+  add(p: Pending<T>): void {
     this.#queue.push(p);
-    this.#rows += rowCount(p.message);
+    this.#rows += this.#o.size(p.message);
     if (this.#rows >= this.#o.maxRows) this.#cut();
     else if (this.#timer === undefined) {
       this.#timer = (this.#o.setTimer ?? setTimeout)(() => this.#cut(), this.#o.flushMs);
@@ -86,7 +83,7 @@ export class Batcher {
     this.#writing = this.#writing.then(() => this.#writeWithRetry(batch));
   }
 
-  async #writeWithRetry(batch: Pending[]): Promise<void> {
+  async #writeWithRetry(batch: Pending<T>[]): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       const live = batch.filter((p) => p.live());
       if (live.length === 0 || (this.#stopped && attempt > 1)) return;
@@ -102,7 +99,7 @@ export class Batcher {
   }
 
   /** Throws only for transient errors. */
-  async #writeOrBisect(batch: Pending[]): Promise<void> {
+  async #writeOrBisect(batch: Pending<T>[]): Promise<void> {
     try {
       const started = performance.now();
       const result = await this.#o.store.write(batch.map((p) => p.message));
@@ -116,7 +113,7 @@ export class Batcher {
     } catch (err) {
       if (!this.#o.store.isPermanent(err)) throw err;
       if (batch.length === 1) {
-        const only = batch[0] as Pending;
+        const only = batch[0] as Pending<T>;
         const error = `cannot be stored: ${(err as Error).message}`;
         this.#o.onRejected?.(only, error);
         await only.reject(error);

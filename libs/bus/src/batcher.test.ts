@@ -1,6 +1,6 @@
 import type { MeasurementMessage } from "@sensorstream/contracts";
 import { describe, expect, it } from "vitest";
-import { Batcher, type Pending, type Store, type WriteResult } from "./batcher.js";
+import { Batcher, type BatchStore, type Pending } from "./batcher.js";
 
 const msg = (id: string, metrics = 1): MeasurementMessage => ({
   msg_id: id,
@@ -17,26 +17,25 @@ const msg = (id: string, metrics = 1): MeasurementMessage => ({
 class PermanentError extends Error {}
 
 /** A store that records batches, refuses any batch containing a "poison" message, and can be "down". */
-class FakeStore implements Store {
+class FakeStore implements BatchStore<MeasurementMessage, number> {
   batches: string[][] = [];
   down = 0;
   poison = new Set<string>();
-  async write(messages: readonly MeasurementMessage[]): Promise<WriteResult> {
+  async write(messages: readonly MeasurementMessage[]): Promise<number> {
     if (this.down > 0) {
       this.down--;
       throw new Error("connection refused");
     }
     if (messages.some((m) => this.poison.has(m.msg_id))) throw new PermanentError("check constraint");
     this.batches.push(messages.map((m) => m.msg_id));
-    const rows = messages.length;
-    return { measurements: rows, positions: 0, inserted: rows, duplicates: 0 };
+    return messages.length;
   }
   isPermanent(err: unknown): boolean {
     return err instanceof PermanentError;
   }
 }
 
-type Tracked = Pending & { acked: boolean; rejected: string | undefined };
+type Tracked = Pending<MeasurementMessage> & { acked: boolean; rejected: string | undefined };
 const pending = (m: MeasurementMessage, live = () => true): Tracked => {
   const p: Tracked = {
     message: m,
@@ -54,10 +53,13 @@ const pending = (m: MeasurementMessage, live = () => true): Tracked => {
   return p;
 };
 
-const batcher = (store: Store, o: { maxRows?: number } = {}) => {
+const size = (m: MeasurementMessage) => m.readings.reduce((n, r) => n + Object.keys(r.values).length, 0);
+
+const batcher = (store: FakeStore, o: { maxRows?: number } = {}) => {
   const retries: number[] = [];
   const b = new Batcher({
     store,
+    size,
     maxRows: o.maxRows ?? 100,
     flushMs: 1_000_000,
     retryDelay: async (attempt) => {
@@ -83,6 +85,7 @@ describe("Batcher", () => {
     const timers: Array<() => void> = [];
     const b = new Batcher({
       store,
+      size,
       maxRows: 100,
       flushMs: 50,
       retryDelay: async () => {},
@@ -142,9 +145,10 @@ describe("Batcher", () => {
   it("stops retrying on stop(): unacked messages go back to the queue", async () => {
     const store = new FakeStore();
     store.down = 1_000;
-    let b: Batcher | undefined;
+    let b: Batcher<MeasurementMessage, number> | undefined;
     b = new Batcher({
       store,
+      size,
       maxRows: 10,
       flushMs: 1_000_000,
       retryDelay: async () => {
