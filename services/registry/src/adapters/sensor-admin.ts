@@ -1,0 +1,199 @@
+import type { Pool } from "@sensorstream/db";
+import { hashToken, newToken } from "./credentials.js";
+
+export type SensorRecord = {
+  id: string;
+  type: string | null;
+  model: string | null;
+  firmware: string | null;
+  metadata: Record<string, unknown>;
+  registered_by: "api" | "auto";
+  created_at: string;
+  updated_at: string;
+  last_seen: string | null;
+  presence: "online" | "offline" | "asleep" | "silent";
+  presence_since: string;
+  connection: "unknown" | "connected" | "disconnected";
+  reported: { mode: "awake" | "asleep" | null; sample_hz: number | null };
+  desired: { mode: "awake" | "asleep" | null; sample_hz: number | null };
+  position: { lat: number; lon: number; time: string } | null;
+  has_credentials: boolean;
+};
+
+const COLUMNS = `id, type, model, firmware, metadata, registered_by, created_at, updated_at, last_seen, presence,
+  presence_since, connection, reported_mode, reported_sample_hz, desired_mode, desired_sample_hz, last_lat, last_lon,
+  last_position_at, token_hash IS NOT NULL AS has_credentials`;
+
+type Row = {
+  id: string;
+  type: string | null;
+  model: string | null;
+  firmware: string | null;
+  metadata: Record<string, unknown>;
+  registered_by: "api" | "auto";
+  created_at: Date;
+  updated_at: Date;
+  last_seen: Date | null;
+  presence: SensorRecord["presence"];
+  presence_since: Date;
+  connection: SensorRecord["connection"];
+  reported_mode: "awake" | "asleep" | null;
+  reported_sample_hz: number | null;
+  desired_mode: "awake" | "asleep" | null;
+  desired_sample_hz: number | null;
+  last_lat: number | null;
+  last_lon: number | null;
+  last_position_at: Date | null;
+  has_credentials: boolean;
+};
+
+const iso = (d: Date | null): string | null => (d ? d.toISOString() : null);
+
+export function toRecord(r: Row): SensorRecord {
+  return {
+    id: r.id,
+    type: r.type,
+    model: r.model,
+    firmware: r.firmware,
+    metadata: r.metadata,
+    registered_by: r.registered_by,
+    created_at: r.created_at.toISOString(),
+    updated_at: r.updated_at.toISOString(),
+    last_seen: iso(r.last_seen),
+    presence: r.presence,
+    presence_since: r.presence_since.toISOString(),
+    connection: r.connection,
+    reported: { mode: r.reported_mode, sample_hz: r.reported_sample_hz },
+    desired: { mode: r.desired_mode, sample_hz: r.desired_sample_hz },
+    position:
+      r.last_lat !== null && r.last_lon !== null && r.last_position_at
+        ? { lat: r.last_lat, lon: r.last_lon, time: r.last_position_at.toISOString() }
+        : null,
+    has_credentials: r.has_credentials,
+  };
+}
+
+export type NewSensor = {
+  id: string;
+  type?: string | undefined;
+  model?: string | undefined;
+  firmware?: string | undefined;
+  metadata?: Record<string, unknown> | undefined;
+};
+
+export type SensorFilter = { type?: string | undefined; presence?: SensorRecord["presence"] | undefined };
+
+/**
+ * Operator actions on the registry (the HTTP API calls these): provision, update, delete, list.
+ * The registry service itself applies what sensors report; both write through this table's owner module.
+ */
+export class SensorAdmin {
+  constructor(private readonly pool: Pool) {}
+
+  /** Creates the sensor with fresh credentials; `token` is returned once and stored only as a hash. */
+  async create(s: NewSensor): Promise<{ sensor: SensorRecord; token: string } | { conflict: true }> {
+    const token = newToken();
+    const r = await this.pool.query<Row>(
+      `INSERT INTO sensors (id, type, model, firmware, metadata, token_hash, registered_by)
+       VALUES ($1, $2, $3, $4, $5, $6, 'api')
+       ON CONFLICT (id) DO NOTHING
+       RETURNING ${COLUMNS}`,
+      [s.id, s.type ?? null, s.model ?? null, s.firmware ?? null, s.metadata ?? {}, hashToken(token)],
+    );
+    const row = r.rows[0];
+    return row ? { sensor: toRecord(row), token } : { conflict: true };
+  }
+
+  /** Issues new credentials (e.g. for an auto-registered sensor, or a leaked token); the old one stops working. */
+  async rotateToken(id: string): Promise<string | undefined> {
+    const token = newToken();
+    const r = await this.pool.query("UPDATE sensors SET token_hash = $2, updated_at = now() WHERE id = $1", [
+      id,
+      hashToken(token),
+    ]);
+    return r.rowCount ? token : undefined;
+  }
+
+  async get(id: string): Promise<SensorRecord | undefined> {
+    const r = await this.pool.query<Row>(`SELECT ${COLUMNS} FROM sensors WHERE id = $1`, [id]);
+    const row = r.rows[0];
+    return row ? toRecord(row) : undefined;
+  }
+
+  /** Keyset pagination by id: pass the last id of a page as `after` to get the next. */
+  async list(filter: SensorFilter, page: { limit: number; after?: string | undefined }): Promise<SensorRecord[]> {
+    const r = await this.pool.query<Row>(
+      `SELECT ${COLUMNS} FROM sensors
+        WHERE ($1::text IS NULL OR type = $1) AND ($2::text IS NULL OR presence = $2) AND ($3::text IS NULL OR id > $3)
+        ORDER BY id LIMIT $4`,
+      [filter.type ?? null, filter.presence ?? null, page.after ?? null, page.limit],
+    );
+    return r.rows.map(toRecord);
+  }
+
+  /** Updates descriptive fields; metadata is replaced as a whole when given. */
+  async update(
+    id: string,
+    patch: {
+      type?: string | undefined;
+      model?: string | undefined;
+      firmware?: string | undefined;
+      metadata?: Record<string, unknown> | undefined;
+    },
+  ): Promise<SensorRecord | undefined> {
+    const r = await this.pool.query<Row>(
+      `UPDATE sensors SET
+         type = COALESCE($2, type), model = COALESCE($3, model), firmware = COALESCE($4, firmware),
+         metadata = COALESCE($5, metadata), updated_at = now()
+       WHERE id = $1 RETURNING ${COLUMNS}`,
+      [id, patch.type ?? null, patch.model ?? null, patch.firmware ?? null, patch.metadata ?? null],
+    );
+    const row = r.rows[0];
+    return row ? toRecord(row) : undefined;
+  }
+
+  /**
+   * Removes the sensor (and its presence history). With `withData`, also its measurements, positions and logs,
+   * in the same transaction. Returns what was deleted, or undefined if there was no such sensor.
+   */
+  async delete(
+    id: string,
+    withData: boolean,
+  ): Promise<{ measurements: number; positions: number; logs: number } | undefined> {
+    const client = await this.pool.connect();
+    try {
+      await client.query("BEGIN");
+      const r = await client.query("DELETE FROM sensors WHERE id = $1", [id]);
+      if (!r.rowCount) {
+        await client.query("ROLLBACK");
+        return undefined;
+      }
+      const counts = { measurements: 0, positions: 0, logs: 0 };
+      if (withData) {
+        counts.measurements = (await client.query("DELETE FROM measurements WHERE sensor_id = $1", [id])).rowCount ?? 0;
+        counts.positions = (await client.query("DELETE FROM positions WHERE sensor_id = $1", [id])).rowCount ?? 0;
+        counts.logs = (await client.query("DELETE FROM sensor_logs WHERE sensor_id = $1", [id])).rowCount ?? 0;
+      }
+      await client.query("COMMIT");
+      return counts;
+    } catch (err) {
+      await client.query("ROLLBACK").catch(() => {});
+      throw err;
+    } finally {
+      client.release();
+    }
+  }
+
+  async presenceHistory(
+    id: string,
+    page: { limit: number; before?: string | undefined },
+  ): Promise<Array<{ time: string; state: string; previous: string | null; reason: string }>> {
+    const r = await this.pool.query<{ time: Date; state: string; previous: string | null; reason: string }>(
+      `SELECT time, state, previous, reason FROM sensor_presence_history
+        WHERE sensor_id = $1 AND ($2::timestamptz IS NULL OR time < $2)
+        ORDER BY time DESC LIMIT $3`,
+      [id, page.before ?? null, page.limit],
+    );
+    return r.rows.map((x) => ({ ...x, time: x.time.toISOString() }));
+  }
+}
