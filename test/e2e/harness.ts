@@ -1,6 +1,8 @@
 import { type Gateway, startGateway } from "@sensorstream/gateway";
+import { type LogIngester, startLogIngester } from "@sensorstream/log-ingester";
 import { type Ingester, type IngesterSettings, startMeasurementIngester } from "@sensorstream/measurement-ingester";
 import { createRegistry, Health, type Registry, silentLogger } from "@sensorstream/runtime";
+import amqp from "amqplib";
 import mqtt, { type MqttClient } from "mqtt";
 import { createTestVhost, type TestVhost } from "../fixtures/amqp.js";
 import { createTestDatabase, type TestDatabase } from "../fixtures/pg.js";
@@ -12,6 +14,8 @@ export type Spine = {
   gateway: Gateway;
   gatewayRegistry: Registry;
   ingesters: Array<{ ingester: Ingester; registry: Registry }>;
+  /** Started with `logIngester: true`. */
+  logIngester: { ingester: LogIngester; registry: Registry } | undefined;
   mqttUrl: string;
   startIngester(overrides?: Partial<IngesterSettings>): Promise<{ ingester: Ingester; registry: Registry }>;
   connect(clientId: string, opts?: mqtt.IClientOptions): Promise<MqttClient>;
@@ -28,10 +32,16 @@ export const ingesterSettings = (amqpUrl: string, databaseUrl: string): Ingester
   DB_POOL_SIZE: 2,
 });
 
-/** A gateway and one measurement ingester on a fresh vhost and database. */
+/** A gateway, measurement ingesters (one unless told) and optionally a log ingester, on a fresh vhost and database. */
 export async function startSpine(
   prefix: string,
-  o: { maxPayloadBytes?: number; ingesterDatabaseUrl?: (url: string) => string; ingesters?: number } = {},
+  o: {
+    maxPayloadBytes?: number;
+    ingesterDatabaseUrl?: (url: string) => string;
+    ingesters?: number;
+    logIngester?: boolean;
+    auth?: "open" | "required";
+  } = {},
 ): Promise<Spine> {
   const db = await createTestDatabase(prefix);
   const vhost = await createTestVhost(prefix);
@@ -52,11 +62,29 @@ export async function startSpine(
     return entry;
   };
   for (let i = 0; i < (o.ingesters ?? 1); i++) await startIngester();
+  let logIngester: Spine["logIngester"];
+  if (o.logIngester) {
+    const registry = createRegistry({ defaultMetrics: false });
+    const health = new Health();
+    const ingester = await startLogIngester(ingesterSettings(vhost.url, db.url), {
+      logger: silentLogger(),
+      registry,
+      health,
+    });
+    await waitFor(() => health.report().ready, { message: "the log ingester never became ready" });
+    logIngester = { ingester, registry };
+  }
   const gatewayRegistry = createRegistry({ defaultMetrics: false });
   const gatewayHealth = new Health();
   const gateway = await startGateway(
     {
       AMQP_URL: vhost.url,
+      DATABASE_URL: db.url,
+      MQTT_AUTH: o.auth ?? "open",
+      MQTT_MAX_CONNECTIONS: 1000,
+      MQTT_CONNECT_RATE: 1000,
+      ACTIVITY_INTERVAL_MS: 200,
+      CREDENTIAL_CACHE_MS: 0,
       MQTT_HOST: "127.0.0.1",
       MQTT_PORT: 0,
       MQTT_WS_PORT: 0,
@@ -73,6 +101,7 @@ export async function startSpine(
     gateway,
     gatewayRegistry,
     ingesters,
+    logIngester,
     mqttUrl,
     startIngester,
     async connect(clientId, opts = {}) {
@@ -84,6 +113,7 @@ export async function startSpine(
       for (const c of clients) await c.endAsync(true).catch(() => {});
       await gateway.stop().catch(() => {});
       for (const i of ingesters) await i.ingester.stop().catch(() => {});
+      await logIngester?.ingester.stop().catch(() => {});
       await vhost.drop().catch(() => {});
       await db.drop().catch(() => {});
     },
@@ -91,6 +121,18 @@ export async function startSpine(
 }
 
 export const metricsText = (r: Registry): Promise<string> => r.metrics();
+
+/** Publishes normalized messages straight onto the bus, as the gateway would (confirmed). */
+export async function publishDirect(url: string, messages: Array<{ key: string; body: unknown }>): Promise<void> {
+  const conn = await amqp.connect(url);
+  const ch = await conn.createConfirmChannel();
+  for (const [i, m] of messages.entries()) {
+    const content = Buffer.from(typeof m.body === "string" ? m.body : JSON.stringify(m.body));
+    ch.publish("sensor_streaming", m.key, content, { persistent: true, messageId: `direct-${i}` });
+  }
+  await ch.waitForConfirms();
+  await conn.close();
+}
 
 /** Rows of a sensor as (metric, epoch microseconds, value), ordered. */
 export async function rowsOf(db: TestDatabase, sensorId: string) {

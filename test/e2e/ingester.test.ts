@@ -1,22 +1,9 @@
 import { DEAD_LETTER_HEADERS } from "@sensorstream/bus";
 import { formatMicros } from "@sensorstream/contracts";
-import amqp from "amqplib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { metricValue } from "../fixtures/prometheus.js";
 import { waitFor } from "../fixtures/wait.js";
-import { countRows, metricsText, type Spine, startSpine } from "./harness.js";
-
-/** Publishes normalized measurement messages straight onto the bus, as the gateway would. */
-async function publishDirect(url: string, messages: Array<{ key: string; body: unknown }>) {
-  const conn = await amqp.connect(url);
-  const ch = await conn.createConfirmChannel();
-  for (const [i, m] of messages.entries()) {
-    const content = Buffer.from(typeof m.body === "string" ? m.body : JSON.stringify(m.body));
-    ch.publish("sensor_streaming", m.key, content, { persistent: true, messageId: `direct-${i}` });
-  }
-  await ch.waitForConfirms();
-  await conn.close();
-}
+import { countRows, metricsText, publishDirect, type Spine, startSpine } from "./harness.js";
 
 const message = (sensor: string, i: number, value = i) => ({
   key: `sensor_${sensor}.data`,

@@ -86,8 +86,9 @@ export class BusConnection {
     });
   }
 
-  /** Closes the connection deliberately (used by tests and by channel failures). */
+  /** Closes the connection so every part is rebuilt (a channel failed); a no-op while shutting down. */
   drop(reason: string): void {
+    if (this.#abort.signal.aborted) return;
     this.#opts.logger.warn({ reason }, "dropping AMQP connection to rebuild it");
     this.#conn?.close().catch(() => {});
   }

@@ -22,6 +22,11 @@ export type PublishOptions = {
   exchange?: string;
   contentType?: string;
   timestamp?: number;
+  /**
+   * Default true: a message no queue takes is a failure. Broadcast events that are fine to miss when
+   * nobody listens (presence changes) set it to false.
+   */
+  mandatory?: boolean;
 };
 
 export type ConfirmPublisherOptions = {
@@ -119,7 +124,7 @@ export class ConfirmPublisher {
           content,
           {
             persistent: true,
-            mandatory: true,
+            mandatory: o.mandatory ?? true,
             messageId: o.messageId,
             contentType: o.contentType ?? "application/json",
             timestamp: o.timestamp ?? Math.floor(Date.now() / 1000),

@@ -21,7 +21,12 @@ export type QueueSpec = {
 export const QUEUES = {
   measurements: { name: "measurements", bindings: ["*.data"], maxLength: 5_000_000, deliveryLimit: 20 },
   logs: { name: "logs", bindings: ["*.logs"], maxLength: 1_000_000, deliveryLimit: 20 },
-  registry: { name: "registry", bindings: ["*.status", "*.commands.ack"], maxLength: 1_000_000, deliveryLimit: 20 },
+  registry: {
+    name: "registry",
+    bindings: ["*.status", "*.commands.ack", "*.connection", "gateway.activity"],
+    maxLength: 1_000_000,
+    deliveryLimit: 20,
+  },
   commandAcks: { name: "command.acks", bindings: ["*.commands.ack"], maxLength: 1_000_000, deliveryLimit: 20 },
 } as const satisfies Record<string, QueueSpec>;
 

@@ -1,4 +1,13 @@
+export { parseBusMessage } from "./bus-messages.js";
 export { describeIssues, REJECT_REASONS, type Rejection, type RejectReason } from "./errors.js";
+export {
+  type ActivityReport,
+  activityReportSchema,
+  type ConnectionEvent,
+  connectionEventSchema,
+  connectionRoutingKey,
+  GATEWAY_ACTIVITY_ROUTING_KEY,
+} from "./gateway-events.js";
 export {
   type AckMessage,
   ackMessageSchema,
@@ -68,3 +77,4 @@ export {
   sensorIdFromRoutingKey,
   type TopicParseResult,
 } from "./topics.js";
+export { MAX_LOG_FIELD_DEPTH } from "./unstorable.js";

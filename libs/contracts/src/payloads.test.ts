@@ -2,7 +2,10 @@ import { describe, expect, it } from "vitest";
 import {
   type BusMessageByKind,
   type DeviceKind,
+  describeIssues,
+  logMessageSchema,
   MAX_LOG_ENTRIES_PER_MESSAGE,
+  MAX_LOG_FIELD_DEPTH,
   MAX_METRICS_PER_READING,
   MAX_READINGS_PER_MESSAGE,
   measurementMessageSchema,
@@ -394,6 +397,85 @@ describe("log payloads", () => {
 
   it("refuses malformed JSON", () => {
     expect(reject("logs", "{msg: x}").reason).toBe("malformed_json");
+  });
+});
+
+describe("log lines PostgreSQL could not store", () => {
+  const NUL_ERROR = "contains a NUL character (\\u0000), which cannot be stored";
+  /** `levels` objects nested inside each other around `inner`. */
+  const nest = (levels: number, inner: unknown = 1): unknown => {
+    let v = inner;
+    for (let i = 0; i < levels; i++) v = { n: v };
+    return v;
+  };
+
+  it.each<[string, unknown, string]>([
+    ["msg", { msg: "boot\u0000ed" }, `msg: ${NUL_ERROR}`],
+    ["msg, in an array", [{ msg: "ok" }, { msg: "\u0000" }], `[1].msg: ${NUL_ERROR}`],
+    ["a field", { msg: "x", disk: "sd\u0000a" }, `disk: ${NUL_ERROR}`],
+    ["a nested field", { msg: "x", ctx: { note: "a\u0000" } }, `ctx.note: ${NUL_ERROR}`],
+    ["an array element", { msg: "x", tags: ["a", "b\u0000"] }, `tags[1]: ${NUL_ERROR}`],
+    ["a field, in an array", [{ msg: "x" }, { msg: "y", ctx: [{ a: "\u0000" }] }], `[1].ctx[0].a: ${NUL_ERROR}`],
+    ["a key", { msg: "x", "a\u0000b": 1 }, `(payload): the key "a\\u0000b" ${NUL_ERROR}`],
+    ["a nested key", { msg: "x", ctx: { "k\u0000": 1 } }, `ctx: the key "k\\u0000" ${NUL_ERROR}`],
+    ["a key, in an array", [{ msg: "x" }, { msg: "y", "\u0000": 1 }], `[1]: the key "\\u0000" ${NUL_ERROR}`],
+  ])("refuses a NUL character in %s, naming the field", (_where, payload, error) => {
+    expect(reject("logs", payload)).toStrictEqual({ ok: false, reason: "invalid_payload", error });
+  });
+
+  it("reports the first NUL in document order", () => {
+    const r = reject("logs", { msg: "x", a: { b: ["ok", "\u0000"], c: "\u0000" }, d: "\u0000" });
+    expect(r.error).toBe(`a.b[1]: ${NUL_ERROR}`);
+  });
+
+  it("refuses a raw NUL byte inside a JSON string as malformed JSON", () => {
+    expect(reject("logs", '{"msg":"a\u0000b"}').reason).toBe("malformed_json");
+  });
+
+  it("keeps other control characters and the text \\u0000", () => {
+    const m = accept("logs", { msg: "tab\there\u0001\u001f", note: "\\u0000", nested: { k: "\u007f" } });
+    expect(m.entries[0]).toMatchObject({
+      msg: "tab\there\u0001\u001f",
+      fields: { note: "\\u0000", nested: { k: "\u007f" } },
+    });
+  });
+
+  it(`accepts fields nested ${MAX_LOG_FIELD_DEPTH} levels deep and refuses one more, naming the path`, () => {
+    expect(accept("logs", { msg: "x", deep: nest(MAX_LOG_FIELD_DEPTH) }).entries).toHaveLength(1);
+    expect(accept("logs", { msg: "x", deep: nest(MAX_LOG_FIELD_DEPTH - 2, [[1]]) }).entries).toHaveLength(1);
+    const r = reject("logs", [{ msg: "x" }, { msg: "y", deep: nest(MAX_LOG_FIELD_DEPTH + 1) }]);
+    expect(r.reason).toBe("invalid_payload");
+    expect(r.error).toBe(
+      `[1].deep${".n".repeat(MAX_LOG_FIELD_DEPTH)}: nested deeper than ${MAX_LOG_FIELD_DEPTH} levels`,
+    );
+  });
+
+  it("refuses nesting deep enough to overflow JSON.stringify, without overflowing itself", () => {
+    const depth = 100_000;
+    const payload = `{"msg":"x","deep":${"[".repeat(depth)}${"]".repeat(depth)}}`;
+    expect(() => JSON.stringify(JSON.parse(payload))).toThrow(RangeError);
+    expect(reject("logs", payload).error).toMatch(/^deep(\[0\]){32}: nested deeper than 32 levels$/);
+  });
+
+  it("refuses the same lines on the bus, where the fields sit under `fields`", () => {
+    const line = { time: RECEIVED_AT, level: "info", msg: "ok", fields: {} };
+    const bus = (entries: unknown[]) => logMessageSchema.safeParse({ ...head, entries });
+    expect(bus([line]).success).toBe(true);
+    const issues = (entries: unknown[]) => {
+      const r = bus(entries);
+      return r.success ? "accepted" : describeIssues(r.error.issues);
+    };
+    expect(issues([line, { ...line, msg: "a\u0000" }])).toBe(`entries[1].msg: ${NUL_ERROR}`);
+    expect(issues([{ ...line, fields: { ctx: { note: "\u0000" } } }])).toBe(`entries[0].fields.ctx.note: ${NUL_ERROR}`);
+    expect(issues([{ ...line, fields: { deep: nest(MAX_LOG_FIELD_DEPTH + 1) } }])).toMatch(
+      /^entries\[0\]\.fields\.deep(\.n){32}: nested deeper than 32 levels$/,
+    );
+    // What the gateway publishes passes the bus schema unchanged.
+    const m = accept("logs", [
+      { msg: "x", ctx: { retries: [1, 2] } },
+      { level: "error", msg: "y" },
+    ]);
+    expect(logMessageSchema.parse(JSON.parse(JSON.stringify(m)))).toStrictEqual(m);
   });
 });
 

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { describeIssues, type Rejection } from "./errors.js";
 import { epochMillisToMicros, formatMicros, parseRfc3339ToMicros, type TimeParseResult } from "./time.js";
 import type { DeviceKind } from "./topics.js";
+import { unstorableLogLine } from "./unstorable.js";
 
 /** Readings per message and metrics per reading are bounded so one message cannot flood a batch. */
 export const MAX_READINGS_PER_MESSAGE = 10_000;
@@ -74,12 +75,18 @@ export const measurementMessageSchema = z.object({
 });
 export type MeasurementMessage = z.output<typeof measurementMessageSchema>;
 
-export const logEntrySchema = z.object({
-  time: busTime,
-  level: z.enum(["debug", "info", "warn", "error"]),
-  msg: z.string(),
-  fields: z.record(z.string(), z.unknown()),
-});
+export const logEntrySchema = z
+  .object({
+    time: busTime,
+    level: z.enum(["debug", "info", "warn", "error"]),
+    msg: z.string(),
+    fields: z.record(z.string(), z.unknown()),
+  })
+  .superRefine((e, ctx) => {
+    // The gateway refuses these lines; one published straight to the bus is refused here.
+    const u = unstorableLogLine(e.msg, e.fields);
+    if (u) ctx.addIssue({ code: "custom", path: u.in === "msg" ? ["msg"] : ["fields", ...u.path], message: u.message });
+  });
 export type LogEntry = z.output<typeof logEntrySchema>;
 export const logMessageSchema = z.object({ ...envelope, entries: z.array(logEntrySchema).min(1) });
 export type LogMessage = z.output<typeof logMessageSchema>;
@@ -212,6 +219,13 @@ export function normalizeLogs(json: unknown, receivedUs: number): { ok: true; en
     const time = timeOf(ts, receivedUs);
     if (!time.ok)
       return { ok: false, reason: "invalid_payload", error: `${where ? `${where}.` : ""}ts: ${time.error}` };
+    // Device-side paths: extra fields sit beside msg, not under "fields".
+    const unstorable = unstorableLogLine(msg, fields);
+    if (unstorable) {
+      const path = unstorable.in === "msg" ? ["msg"] : unstorable.path;
+      const issue: z.core.$ZodIssueCustom = { code: "custom", path, message: unstorable.message };
+      return { ok: false, reason: "invalid_payload", error: describeIssues([issue], where) };
+    }
     entries.push({ time: formatMicros(time.us), level, msg, fields });
   }
   return { ok: true, entries };

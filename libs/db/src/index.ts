@@ -5,8 +5,10 @@ export {
   listMigrations,
   MigrationError,
   migrate,
+  migrateWhenReachable,
   type StorageFlavor,
   TIMESCALE_MODES,
   type TimescaleMode,
 } from "./migrations.js";
 export { createPool, ensureDatabase, type Pool, type PoolClient, type PoolOptions, quoteIdent } from "./pool.js";
+export { type StagedTransaction, stagedTransaction } from "./staging.js";

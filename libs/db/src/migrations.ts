@@ -1,5 +1,5 @@
 import { readdir, readFile } from "node:fs/promises";
-import type { Logger } from "@sensorstream/runtime";
+import { backoff, type Logger, sleep } from "@sensorstream/runtime";
 import type pg from "pg";
 
 export const TIMESCALE_MODES = ["auto", "require", "off"] as const;
@@ -116,4 +116,27 @@ async function prepareExtension(client: pg.PoolClient, mode: TimescaleMode, logg
   }
   logger.info("timescaledb not available: using plain PostgreSQL tables and indexes");
   return { timescale: false };
+}
+
+/** The schema must exist before a service's first write: an unreachable database is waited for, a broken migration is fatal. */
+export async function migrateWhenReachable(
+  pool: pg.Pool,
+  timescale: TimescaleMode,
+  logger: Logger,
+): Promise<StorageFlavor> {
+  const wait = backoff(500, 10_000);
+  for (;;) {
+    try {
+      const flavor = await migrate(pool, { logger, timescale });
+      logger.info({ timescaledb: flavor.timescale ? flavor.version : false }, "database schema ready");
+      return flavor;
+    } catch (err) {
+      if (err instanceof MigrationError) {
+        await pool.end();
+        throw err;
+      }
+      logger.warn({ err }, "database unavailable; retrying");
+      await sleep(wait.next());
+    }
+  }
 }

@@ -15,5 +15,6 @@ export {
   Registry,
 } from "./metrics.js";
 export { firstFreePort, isPortFree, PortInUseError } from "./ports.js";
+export { type ProcessConfig, runService, type ServiceDeps } from "./run-service.js";
 export { installShutdown, type ShutdownOptions } from "./shutdown.js";
 export const VERSION = "0.1.0";

@@ -10,6 +10,17 @@ export const allInOneConfigSchema = z.object({
   AMQP_URL: env.url("amqp://guest:guest@localhost:5672", ["amqp:", "amqps:"]),
   DATABASE_URL: env.url("postgresql://postgres@localhost:5432/sensorstream", ["postgres:", "postgresql:"]),
   TIMESCALEDB: z.enum(TIMESCALE_MODES).default("auto"),
+  /** npm start is for a laptop: open by default (and says so loudly); set required to try device security. */
+  MQTT_AUTH: z.enum(["required", "open"]).default("open"),
+  MQTT_MAX_CONNECTIONS: env.int(10_000, 1, 1_000_000),
+  MQTT_CONNECT_RATE: env.int(20, 1, 100_000),
+  ACTIVITY_INTERVAL_MS: env.int(2_000, 100, 60_000),
+  CREDENTIAL_CACHE_MS: env.int(10_000, 0, 600_000),
+  /** npm start registers sensors on their first status message. */
+  REGISTRATION: z.enum(["auto", "manual"]).default("auto"),
+  SILENT_FLOOR_S: env.int(30, 1, 86_400),
+  SILENT_INTERVALS: env.int(5, 1, 1_000),
+  PRESENCE_CHECK_S: env.int(5, 1, 3_600),
   MQTT_HOST: z.string().default("0.0.0.0"),
   MQTT_PORT: env.optionalPort(),
   MQTT_WS_PORT: env.optionalPort(),

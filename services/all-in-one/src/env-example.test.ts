@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { gatewayConfigSchema } from "@sensorstream/gateway";
 import { ingesterConfigSchema } from "@sensorstream/measurement-ingester";
+import { registryConfigSchema } from "@sensorstream/registry";
 import { describe, expect, it } from "vitest";
 import { allInOneConfigSchema } from "./config.js";
 
@@ -16,7 +17,12 @@ const documented = new Map(
 );
 const readme = readFileSync(new URL("../../../README.md", import.meta.url), "utf8");
 
-const schemas = { gateway: gatewayConfigSchema, ingester: ingesterConfigSchema, "all-in-one": allInOneConfigSchema };
+const schemas = {
+  gateway: gatewayConfigSchema,
+  ingester: ingesterConfigSchema,
+  registry: registryConfigSchema,
+  "all-in-one": allInOneConfigSchema,
+};
 const allKeys = new Set(Object.values(schemas).flatMap((s) => Object.keys(s.shape)));
 
 describe(".env.example and README stay in step with the config schemas", () => {

@@ -1,6 +1,7 @@
 import { ensureDatabase } from "@sensorstream/db";
 import { type Gateway, startGateway } from "@sensorstream/gateway";
 import { type Ingester, startMeasurementIngester } from "@sensorstream/measurement-ingester";
+import { startRegistry } from "@sensorstream/registry";
 import {
   createHttpServer,
   firstFreePort,
@@ -61,6 +62,8 @@ export async function startPlatform(
   try {
     const ingester: Ingester = await startMeasurementIngester(config, { logger, registry, health });
     stops.push(() => ingester.stop());
+    const sensors = await startRegistry(config, { logger, registry, health });
+    stops.push(() => sensors.stop());
     const gateway: Gateway = await startGateway(
       { ...config, MQTT_PORT: mqttPort, MQTT_WS_PORT: wsPort },
       { logger, registry, health },

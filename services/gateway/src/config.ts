@@ -3,6 +3,10 @@ import { z } from "zod";
 
 export const gatewayConfigSchema = z.object({
   AMQP_URL: env.url("amqp://guest:guest@localhost:5672", ["amqp:", "amqps:"]),
+  /** Read for sensor and subscriber credentials when MQTT_AUTH=required. */
+  DATABASE_URL: env.url("postgresql://postgres@localhost:5432/sensorstream", ["postgres:", "postgresql:"]),
+  /** required: username = sensor id, password = its token; open: anyone (local use only, logged loudly). */
+  MQTT_AUTH: z.enum(["required", "open"]).default("required"),
   MQTT_HOST: z.string().default("0.0.0.0"),
   MQTT_PORT: env.port(1883),
   /** MQTT over WebSocket; 0 turns it off. */
@@ -10,8 +14,15 @@ export const gatewayConfigSchema = z.object({
   HTTP_HOST: z.string().default("0.0.0.0"),
   HTTP_PORT: env.port(8080),
   MAX_PAYLOAD_BYTES: env.int(256 * 1024, 64, 64 * 1024 * 1024),
+  MQTT_MAX_CONNECTIONS: env.int(10_000, 1, 1_000_000),
+  /** New connections per second allowed from one IP address (bursts of twice that). */
+  MQTT_CONNECT_RATE: env.int(20, 1, 100_000),
   /** How long a device publish waits for a lost RabbitMQ connection before the device is disconnected unacknowledged. */
   BUS_WAIT_MS: env.int(5_000, 0, 120_000),
+  /** How often the gateway tells the registry which sensors it heard from. */
+  ACTIVITY_INTERVAL_MS: env.int(2_000, 100, 60_000),
+  /** How long a looked-up credential is trusted before it is read again. */
+  CREDENTIAL_CACHE_MS: env.int(10_000, 0, 600_000),
   DRAIN_TIMEOUT_MS: env.int(20_000, 1_000, 600_000),
   LOG_LEVEL: env.logLevel(),
 });

@@ -5,7 +5,6 @@ export {
   type Ingester,
   type IngesterDeps,
   type IngesterSettings,
-  migrateWhenReachable,
   parseMeasurementDelivery,
   startMeasurementIngester,
 } from "./service.js";

@@ -6,8 +6,8 @@ import {
   microsOf,
   sensorIdFromRoutingKey,
 } from "@sensorstream/contracts";
-import { createPool, MigrationError, migrate, type Pool, type TimescaleMode } from "@sensorstream/db";
-import { backoff, type Health, type Logger, type Registry, sleep } from "@sensorstream/runtime";
+import { createPool, migrateWhenReachable, type TimescaleMode } from "@sensorstream/db";
+import type { Health, Logger, Registry } from "@sensorstream/runtime";
 import { measurementMetrics } from "./adapters/metrics.js";
 import { PgMeasurementStore } from "./adapters/pg-store.js";
 import { rowCount } from "./core/rows.js";
@@ -76,25 +76,6 @@ export async function startMeasurementIngester(config: IngesterSettings, deps: I
       await pool.end();
     },
   };
-}
-
-/** The schema must exist before the first write; an unreachable database is waited for, a broken migration is fatal. */
-export async function migrateWhenReachable(pool: Pool, timescale: TimescaleMode, logger: Logger): Promise<void> {
-  const wait = backoff(500, 10_000);
-  for (;;) {
-    try {
-      const flavor = await migrate(pool, { logger, timescale });
-      logger.info({ timescaledb: flavor.timescale ? flavor.version : false }, "database schema ready");
-      return;
-    } catch (err) {
-      if (err instanceof MigrationError) {
-        await pool.end();
-        throw err;
-      }
-      logger.warn({ err }, "database unavailable; retrying");
-      await sleep(wait.next());
-    }
-  }
 }
 
 export function parseMeasurementDelivery(d: Delivery): Parsed<MeasurementMessage> {

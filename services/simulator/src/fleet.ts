@@ -6,7 +6,7 @@ import type { LinkSpec, OpenLink, SensorLink } from "./link.js";
 import { openMqttLink } from "./mqtt-link.js";
 import { type FleetOptions, type FleetStats, resolveFleetOptions } from "./options.js";
 import { birthStatus, buildDataMessage, SHUTDOWN_STATUS, WILL_STATUS } from "./payload.js";
-import { type SensorClock, messageDueUs, phaseOffsetUs, sensorIds } from "./schedule.js";
+import { messageDueUs, phaseOffsetUs, type SensorClock, sensorIds } from "./schedule.js";
 import { createSignal, type SensorType, type Signal } from "./signals.js";
 
 export type Fleet = {
@@ -182,12 +182,13 @@ export function startFleet(options: FleetOptions, deps: FleetDeps = {}): Fleet {
       queue.push(step(s, horizon, now), i);
       budget--;
     }
-    if (now >= endUs) {
-      void stop();
+    if (budget === 0) {
+      // Behind schedule: yield to I/O (PUBACKs) and carry on with what is due.
+      immediate = setImmediate(tick);
       return;
     }
-    if (budget === 0) {
-      immediate = setImmediate(tick);
+    if (now >= endUs) {
+      void stop();
       return;
     }
     const wake = Math.min(queue.peekTime() ?? endUs, endUs);
@@ -195,9 +196,7 @@ export function startFleet(options: FleetOptions, deps: FleetDeps = {}): Fleet {
   };
 
   const progress =
-    o.onProgress === undefined
-      ? undefined
-      : setInterval(() => o.onProgress?.(stats()), o.progressIntervalMs).unref();
+    o.onProgress === undefined ? undefined : setInterval(() => o.onProgress?.(stats()), o.progressIntervalMs).unref();
 
   // ---- stopping ----------------------------------------------------------------------------
   let resolveDone: (s: FleetStats) => void = () => {};
@@ -206,10 +205,10 @@ export function startFleet(options: FleetOptions, deps: FleetDeps = {}): Fleet {
   });
   let stopPromise: Promise<FleetStats> | undefined;
 
-  const closeSensor = async (s: VirtualSensor, drained: boolean): Promise<void> => {
+  const closeSensor = async (s: VirtualSensor): Promise<void> => {
     const link = s.link;
     if (link === undefined) return;
-    let clean = drained;
+    let clean = s.inflight === 0;
     if (clean && s.connected) {
       const published = new Promise<boolean>((resolve) => {
         link.publish(s.statusTopic, SHUTDOWN_STATUS, true, (err) => resolve(err === undefined));
@@ -217,7 +216,12 @@ export function startFleet(options: FleetOptions, deps: FleetDeps = {}): Fleet {
       clean = (await within(published, STATUS_TIMEOUT_MS)) === true;
     }
     // A clean close sends DISCONNECT, so the broker discards the will; a forced one drops the socket.
-    await within(link.close(!clean), CLOSE_TIMEOUT_MS);
+    await within(
+      link.close(!clean).catch((err: Error) => {
+        c.lastError = `${s.id}: close: ${err.message}`;
+      }),
+      CLOSE_TIMEOUT_MS,
+    );
   };
 
   const stop = (): Promise<FleetStats> => {
@@ -229,7 +233,7 @@ export function startFleet(options: FleetOptions, deps: FleetDeps = {}): Fleet {
       queue.clear();
       const deadline = Date.now() + o.drainTimeoutMs;
       while (c.inflight > 0 && Date.now() < deadline) await sleep(10);
-      await Promise.all(sensors.map((s) => closeSensor(s, c.inflight === 0)));
+      await Promise.all(sensors.map(closeSensor));
       finishedUs = nowUs();
       const final = stats();
       resolveDone(final);

@@ -72,7 +72,8 @@ const isPositiveInt = (n: number): boolean => Number.isInteger(n) && n > 0;
 /** Every problem with the options, or an empty list. */
 export function validateFleetOptions(o: FleetOptions): string[] {
   const problems: string[] = [];
-  if (!isMqttUrl(o.mqttUrl)) problems.push(`mqttUrl must be a ${MQTT_URL_PROTOCOLS.join("//, ")}// URL, got '${o.mqttUrl}'`);
+  if (!isMqttUrl(o.mqttUrl))
+    problems.push(`mqttUrl must be a ${MQTT_URL_PROTOCOLS.join("//, ")}// URL, got '${o.mqttUrl}'`);
   if (!isPositiveInt(o.sensors) || o.sensors > LIMITS.maxSensors) {
     problems.push(`sensors must be an integer from 1 to ${LIMITS.maxSensors}, got ${o.sensors}`);
   }

@@ -28,7 +28,9 @@ export function buildDataMessage(signal: Signal, clock: SensorClock, firstK: num
     const ts = formatMicros(timeUs);
     const { lat, lon } = sample;
     const hasPosition = lat !== undefined && lon !== undefined;
-    readings.push(hasPosition ? { ts, values: sample.values, lat, lon, seq: k } : { ts, values: sample.values, seq: k });
+    readings.push(
+      hasPosition ? { ts, values: sample.values, lat, lon, seq: k } : { ts, values: sample.values, seq: k },
+    );
     if (hasPosition) positions++;
     values += Object.keys(sample.values).length;
   }

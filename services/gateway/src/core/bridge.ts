@@ -1,4 +1,11 @@
-import { type DeviceKind, parseDevicePayload, parseDeviceTopic, type RejectReason } from "@sensorstream/contracts";
+import {
+  type DeviceKind,
+  microsOf,
+  type ParsedDeviceMessage,
+  parseDevicePayload,
+  parseDeviceTopic,
+  type RejectReason,
+} from "@sensorstream/contracts";
 
 export type BridgeInput = {
   topic: string;
@@ -12,7 +19,16 @@ export type BridgeInput = {
 export const DEAD_LETTER_BODY_LIMIT = 4096;
 
 export type BridgeDecision =
-  | { action: "publish"; kind: DeviceKind; sensorId: string; routingKey: string; body: Buffer; readings: number }
+  | {
+      action: "publish";
+      kind: DeviceKind;
+      sensorId: string;
+      routingKey: string;
+      body: Buffer;
+      readings: number;
+      /** The newest reading with lat/lon, for the registry's last known position. */
+      position: { lat: number; lon: number; us: number } | undefined;
+    }
   | {
       action: "dead_letter";
       reason: RejectReason;
@@ -75,5 +91,17 @@ export function decide(input: BridgeInput): BridgeDecision {
         : parsed.kind === "logs"
           ? parsed.message.entries.length
           : 1,
+    position: newestPosition(parsed),
   };
+}
+
+function newestPosition(parsed: ParsedDeviceMessage): { lat: number; lon: number; us: number } | undefined {
+  if (parsed.kind !== "data") return undefined;
+  let best: { lat: number; lon: number; us: number } | undefined;
+  for (const r of parsed.message.readings) {
+    if (r.lat === undefined || r.lon === undefined) continue;
+    const us = microsOf(r.time);
+    if (!best || us >= best.us) best = { lat: r.lat, lon: r.lon, us };
+  }
+  return best;
 }

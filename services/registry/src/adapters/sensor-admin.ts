@@ -81,6 +81,10 @@ export type NewSensor = {
   metadata?: Record<string, unknown> | undefined;
 };
 
+/** A presence transition as stored; `time` is RFC 3339 UTC with microseconds. */
+export type PresenceEntry = { time: string; state: string; previous: string | null; reason: string };
+export type PresenceCursor = Pick<PresenceEntry, "time" | "state" | "reason">;
+
 export type SensorFilter = { type?: string | undefined; presence?: SensorRecord["presence"] | undefined };
 
 /**
@@ -195,5 +199,27 @@ export class SensorAdmin {
       [id, page.before ?? null, page.limit],
     );
     return r.rows.map((x) => ({ ...x, time: x.time.toISOString() }));
+  }
+
+  /**
+   * Presence transitions newest first, one page at a time. The cursor is the (time, state, reason) of the
+   * last entry of the previous page: two transitions of a sensor can share a timestamp, and consecutive ones
+   * always differ in state, so a page boundary neither skips nor repeats them. Times keep their microseconds.
+   */
+  async presenceHistoryPage(
+    id: string,
+    page: { limit: number; before?: PresenceCursor | undefined },
+  ): Promise<PresenceEntry[]> {
+    const b = page.before;
+    const r = await this.pool.query<PresenceEntry>(
+      `SELECT to_char(time AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS time, state, previous, reason
+         FROM sensor_presence_history
+        WHERE sensor_id = $1
+          ${b ? "AND time <= $3::timestamptz AND (time, state, reason) < ($3::timestamptz, $4::text, $5::text)" : ""}
+        ORDER BY time DESC, state DESC, reason DESC
+        LIMIT $2`,
+      b ? [id, page.limit, b.time, b.state, b.reason] : [id, page.limit],
+    );
+    return r.rows;
   }
 }

@@ -1,0 +1,25 @@
+import { ingesterConfigSchema } from "@sensorstream/measurement-ingester";
+import { describe, expect, it } from "vitest";
+import { loadLogIngesterConfig, logIngesterConfigSchema } from "./config.js";
+
+describe("log ingester config", () => {
+  it("reads the measurement ingester's variables, so one .env configures both", () => {
+    expect(Object.keys(logIngesterConfigSchema.shape).sort()).toStrictEqual(
+      [
+        "AMQP_URL",
+        "BATCH_FLUSH_MS",
+        "BATCH_MAX_ROWS",
+        "DATABASE_URL",
+        "DB_POOL_SIZE",
+        "DRAIN_TIMEOUT_MS",
+        "HTTP_HOST",
+        "HTTP_PORT",
+        "LOG_LEVEL",
+        "PREFETCH",
+        "TIMESCALEDB",
+      ].sort(),
+    );
+    const env = { PREFETCH: "100", BATCH_MAX_ROWS: "50", TIMESCALEDB: "off", DATABASE_URL: "postgres://db/x" };
+    expect(loadLogIngesterConfig(env)).toStrictEqual(ingesterConfigSchema.parse(env));
+  });
+});

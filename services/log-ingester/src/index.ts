@@ -1,0 +1,10 @@
+export { PgLogStore } from "./adapters/pg-store.js";
+export { type LogIngesterConfig, loadLogIngesterConfig, logIngesterConfigSchema } from "./config.js";
+export { type LogRow, lineCount, linesByLevel, toLogRows } from "./core/rows.js";
+export {
+  type LogIngester,
+  type LogIngesterDeps,
+  type LogIngesterSettings,
+  parseLogDelivery,
+  startLogIngester,
+} from "./service.js";

@@ -1,0 +1,44 @@
+import { describe, expect, it } from "vitest";
+import type { FleetStats } from "./options.js";
+import { exitCodeFor, formatProgress, formatSummary } from "./report.js";
+
+const stats = (over: Partial<FleetStats>): FleetStats => ({
+  sensors: 10,
+  connected: 10,
+  messages_sent: 0,
+  messages_acked: 0,
+  readings_sent: 0,
+  readings_acked: 0,
+  values_acked: 0,
+  positions_acked: 0,
+  publish_errors: 0,
+  connect_errors: 0,
+  last_error: null,
+  started_at: "2026-11-23T08:00:00.000000Z",
+  elapsed_s: 0,
+  readings_per_s: 0,
+  ...over,
+});
+
+describe("report", () => {
+  it("shows progress with the rate over the last interval", () => {
+    const a = stats({ elapsed_s: 5, readings_sent: 5000, readings_acked: 4990 });
+    const b = stats({ elapsed_s: 10, readings_sent: 12000, readings_acked: 11990 });
+    expect(formatProgress(undefined, a)).toBe("sent 5000 readings (1000/s), acked 4990, 10/10 connected");
+    expect(formatProgress(a, b)).toBe("sent 12000 readings (1400/s), acked 11990, 10/10 connected");
+    expect(
+      formatProgress(b, { ...b, connected: 9, publish_errors: 2, last_error: "sim-03: connect ECONNREFUSED" }),
+    ).toBe(
+      "sent 12000 readings (0/s), acked 11990, 9/10 connected, 2 publish errors; last error: sim-03: connect ECONNREFUSED",
+    );
+  });
+
+  it("exits 0 only when everything sent was acked", () => {
+    const ok = stats({ messages_sent: 3, messages_acked: 3, readings_sent: 9, readings_acked: 9 });
+    expect(exitCodeFor(ok)).toBe(0);
+    expect(exitCodeFor({ ...ok, readings_acked: 8 })).toBe(1);
+    expect(exitCodeFor({ ...ok, publish_errors: 1 })).toBe(1);
+    expect(exitCodeFor(stats({}))).toBe(1);
+    expect(formatSummary({ ...ok, readings_acked: 8 })).toContain("1 readings NOT acked");
+  });
+});

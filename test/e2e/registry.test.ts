@@ -1,0 +1,253 @@
+import { DEAD_LETTER_HEADERS } from "@sensorstream/bus";
+import { formatMicros } from "@sensorstream/contracts";
+import { migrate } from "@sensorstream/db";
+import { type Gateway, startGateway } from "@sensorstream/gateway";
+import { type Ingester, startMeasurementIngester } from "@sensorstream/measurement-ingester";
+import { type RegistryService, SensorAdmin, SubscriberAdmin, startRegistry } from "@sensorstream/registry";
+import { createRegistry, Health, type Registry, silentLogger } from "@sensorstream/runtime";
+import amqp from "amqplib";
+import mqtt, { type MqttClient } from "mqtt";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestVhost, type TestVhost } from "../fixtures/amqp.js";
+import { createTestDatabase, type TestDatabase } from "../fixtures/pg.js";
+import { metricValue } from "../fixtures/prometheus.js";
+import { waitFor } from "../fixtures/wait.js";
+import { ingesterSettings } from "./harness.js";
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe("registry, presence and device security", () => {
+  let db: TestDatabase;
+  let vhost: TestVhost;
+  let pool: pg.Pool;
+  let gateway: Gateway;
+  let gatewayRegistry: Registry;
+  let registryService: RegistryService;
+  let ingester: Ingester;
+  let admin: SensorAdmin;
+  let url: string;
+  const clients: MqttClient[] = [];
+  const tokens = new Map<string, string>();
+
+  const connect = (clientId: string, opts: mqtt.IClientOptions = {}) =>
+    mqtt.connectAsync(url, { clientId, reconnectPeriod: 0, connectTimeout: 5_000, ...opts }).then((c) => {
+      clients.push(c);
+      return c;
+    });
+  const asSensor = (id: string, opts: mqtt.IClientOptions = {}) =>
+    connect(id, { username: id, password: tokens.get(id) ?? "", ...opts });
+  const sensor = async (id: string) =>
+    (await pool.query("SELECT * FROM sensors WHERE id = $1", [id])).rows[0] as Record<string, unknown> | undefined;
+  const presenceOf = async (id: string) => (await sensor(id))?.presence;
+
+  beforeAll(async () => {
+    db = await createTestDatabase("registry");
+    vhost = await createTestVhost("registry");
+    pool = new pg.Pool({ connectionString: db.url, max: 3 });
+    await migrate(pool, { logger: silentLogger(), timescale: "auto" });
+    admin = new SensorAdmin(pool);
+    for (const id of ["crane-1", "crane-2", "pump-1", "sleepy-1", "quiet-1"]) {
+      const r = await admin.create({ id, type: "vibration" });
+      if ("token" in r) tokens.set(id, r.token);
+    }
+    const health = new Health();
+    registryService = await startRegistry(
+      {
+        AMQP_URL: vhost.url,
+        DATABASE_URL: db.url,
+        TIMESCALEDB: "auto",
+        REGISTRATION: "manual",
+        SILENT_FLOOR_S: 1,
+        SILENT_INTERVALS: 5,
+        PRESENCE_CHECK_S: 1,
+        DB_POOL_SIZE: 2,
+      },
+      { logger: silentLogger(), registry: createRegistry({ defaultMetrics: false }), health },
+    );
+    ingester = await startMeasurementIngester(ingesterSettings(vhost.url, db.url), {
+      logger: silentLogger(),
+      registry: createRegistry({ defaultMetrics: false }),
+      health,
+    });
+    gatewayRegistry = createRegistry({ defaultMetrics: false });
+    gateway = await startGateway(
+      {
+        AMQP_URL: vhost.url,
+        DATABASE_URL: db.url,
+        MQTT_AUTH: "required",
+        MQTT_HOST: "127.0.0.1",
+        MQTT_PORT: 0,
+        MQTT_WS_PORT: 0,
+        MAX_PAYLOAD_BYTES: 65536,
+        MQTT_MAX_CONNECTIONS: 100,
+        MQTT_CONNECT_RATE: 1000,
+        BUS_WAIT_MS: 2000,
+        ACTIVITY_INTERVAL_MS: 200,
+        CREDENTIAL_CACHE_MS: 0,
+      },
+      { logger: silentLogger(), registry: gatewayRegistry, health },
+    );
+    await waitFor(() => health.report().ready, { message: "services never became ready" });
+    url = `mqtt://127.0.0.1:${gateway.mqttPort}`;
+  });
+  afterAll(async () => {
+    for (const c of clients) await c.endAsync(true).catch(() => {});
+    await gateway?.stop();
+    await ingester?.stop();
+    await registryService?.stop();
+    await pool?.end();
+    await vhost?.drop();
+    await db?.drop();
+  });
+
+  it("accepts a sensor with its token and refuses wrong, missing and unknown credentials with the MQTT return code", async () => {
+    const ok = await asSensor("crane-1");
+    expect(ok.connected).toBe(true);
+    await expect(connect("crane-1b", { username: "crane-1", password: "wrong" })).rejects.toThrow(
+      /Bad username or password/i,
+    );
+    await expect(connect("crane-1c")).rejects.toThrow(/Bad username or password/i);
+    await expect(connect("ghost", { username: "ghost-1", password: "x" })).rejects.toThrow(/Not authorized/i);
+    const text = await gatewayRegistry.metrics();
+    expect(metricValue(text, "sensorstream_gateway_connects_total", { outcome: "bad_credentials" })).toBe(2);
+    expect(metricValue(text, "sensorstream_gateway_connects_total", { outcome: "not_authorized" })).toBe(1);
+  });
+
+  it("refuses a sensor speaking for another: nothing of it lands, it is counted, its own data still lands", async () => {
+    const c = await asSensor("crane-2");
+    await c.publishAsync("sensors/pump-1/data", JSON.stringify({ ts: "2026-11-23T08:00:00Z", value: 1 }), { qos: 1 });
+    await c.publishAsync("sensors/crane-2/data", JSON.stringify({ ts: "2026-11-23T08:00:00Z", value: 2 }), { qos: 1 });
+    // SUBACK 0x80: mqtt.js rejects the subscribe; the connection stays up
+    await expect(c.subscribeAsync("sensors/pump-1/commands/#", { qos: 1 })).rejects.toThrow(/Subscribe error/);
+    const own = await c.subscribeAsync("sensors/crane-2/commands/#", { qos: 1 });
+    expect(own[0]?.qos).toBe(1);
+    await waitFor(async () => (await db.query("SELECT 1 FROM measurements WHERE sensor_id = 'crane-2'")).length === 1, {
+      message: "crane-2's own reading did not land",
+    });
+    expect(await db.query("SELECT 1 FROM measurements WHERE sensor_id = 'pump-1'")).toHaveLength(0);
+    expect(c.connected).toBe(true);
+    const text = await gatewayRegistry.metrics();
+    expect(metricValue(text, "sensorstream_gateway_refused_total", { action: "publish" })).toBe(1);
+    expect(metricValue(text, "sensorstream_gateway_refused_total", { action: "subscribe" })).toBe(1);
+  });
+
+  it("read-only subscriber credentials subscribe within their grant and publish nothing", async () => {
+    const created = await new SubscriberAdmin(pool).create("dashboard", ["alerts/#"]);
+    if ("conflict" in created) throw new Error("conflict");
+    const c = await connect("dash-1", { username: created.username, password: created.token });
+    expect((await c.subscribeAsync("alerts/#"))[0]?.qos).toBe(0);
+    await expect(c.subscribeAsync("sensors/#")).rejects.toThrow(/Subscribe error/);
+    await c.publishAsync("sensors/crane-1/data", JSON.stringify({ value: 9 }), { qos: 1 });
+    await sleep(300);
+    expect(await db.query("SELECT 1 FROM measurements WHERE sensor_id = 'crane-1' AND value = 9")).toHaveLength(0);
+  });
+
+  it("tracks presence: online on birth, offline on the Last Will when the connection dies, with history and events", async () => {
+    const conn = await amqp.connect(vhost.url);
+    const ch = await conn.createChannel();
+    const q = await ch.assertQueue("", { exclusive: true });
+    await ch.bindQueue(q.queue, "sensor_streaming", "sensor_pump-1.presence");
+    const c = await asSensor("pump-1", {
+      will: { topic: "sensors/pump-1/status", payload: Buffer.from('{"state":"offline"}'), qos: 1, retain: true },
+    });
+    await c.publishAsync(
+      "sensors/pump-1/status",
+      JSON.stringify({ state: "online", mode: "awake", sample_hz: 0.05, model: "P-9", site: "dock 4" }),
+      { qos: 1, retain: true },
+    );
+    await waitFor(async () => (await presenceOf("pump-1")) === "online", { message: "pump-1 never online" });
+    expect(await sensor("pump-1")).toMatchObject({
+      model: "P-9",
+      reported_mode: "awake",
+      reported_sample_hz: 0.05,
+      metadata: { site: "dock 4" },
+    });
+    c.stream.destroy(); // no DISCONNECT: the broker publishes the Last Will
+    await waitFor(async () => (await presenceOf("pump-1")) === "offline", { message: "pump-1 never offline" });
+    const history = await db.query<{ state: string; reason: string }>(
+      "SELECT state, reason FROM sensor_presence_history WHERE sensor_id = 'pump-1' ORDER BY time",
+    );
+    expect(history.map((h) => h.state)).toEqual(["online", "offline"]);
+    const events = await waitFor(
+      async () => {
+        const out: string[] = [];
+        for (let m = await ch.get(q.queue, { noAck: true }); m; m = await ch.get(q.queue, { noAck: true })) {
+          out.push(JSON.parse(m.content.toString()).state);
+        }
+        return out.length >= 2 ? out : false;
+      },
+      { message: "no presence events" },
+    );
+    expect(events).toEqual(["online", "offline"]);
+    await conn.close();
+  });
+
+  it("an asleep sensor stays asleep, not offline, when it disconnects", async () => {
+    const c = await asSensor("sleepy-1");
+    await c.publishAsync("sensors/sleepy-1/status", JSON.stringify({ state: "online", mode: "asleep" }), { qos: 1 });
+    await waitFor(async () => (await presenceOf("sleepy-1")) === "asleep", { message: "never asleep" });
+    await c.endAsync();
+    await sleep(500);
+    expect(await presenceOf("sleepy-1")).toBe("asleep");
+    expect((await sensor("sleepy-1"))?.connection).toBe("disconnected");
+  });
+
+  it("goes silent when an awake sensor stops sending, and back online when it sends; last_seen follows the data", async () => {
+    const c = await asSensor("quiet-1");
+    await c.publishAsync("sensors/quiet-1/status", JSON.stringify({ state: "online", mode: "awake", sample_hz: 10 }), {
+      qos: 1,
+    });
+    await waitFor(async () => (await presenceOf("quiet-1")) === "online", { message: "never online" });
+    await waitFor(async () => (await presenceOf("quiet-1")) === "silent", {
+      timeoutMs: 6_000,
+      message: "never silent",
+    });
+    const before = Date.now();
+    await c.publishAsync("sensors/quiet-1/data", JSON.stringify({ value: 1, lat: 10.5, lon: 20.5 }), { qos: 1 });
+    await waitFor(async () => (await presenceOf("quiet-1")) === "online", { message: "never back online" });
+    const s = await sensor("quiet-1");
+    expect((s?.last_seen as Date).getTime()).toBeGreaterThanOrEqual(before - 5);
+    expect(s).toMatchObject({ last_lat: 10.5, last_lon: 20.5 });
+    const states = (
+      await db.query<{ state: string }>(
+        "SELECT state FROM sensor_presence_history WHERE sensor_id = 'quiet-1' ORDER BY time",
+      )
+    ).map((h) => h.state);
+    expect(states).toEqual(["online", "silent", "online"]);
+  });
+
+  it("ignores out-of-order and duplicate status events, and dead-letters status from an unknown sensor", async () => {
+    const conn = await amqp.connect(vhost.url);
+    const ch = await conn.createConfirmChannel();
+    const at = (s: number) => formatMicros(Date.now() * 1000 + s * 1_000_000);
+    const status = (id: string, state: string, when: string, n: string) =>
+      Buffer.from(JSON.stringify({ msg_id: n, sensor_id: id, received_at: when, status: { state } }));
+    ch.publish("sensor_streaming", "sensor_crane-1.status", status("crane-1", "offline", at(2), "a"), {
+      messageId: "a",
+    });
+    ch.publish("sensor_streaming", "sensor_crane-1.status", status("crane-1", "online", at(1), "b"), {
+      messageId: "b",
+    });
+    ch.publish("sensor_streaming", "sensor_crane-1.status", status("crane-1", "offline", at(2), "a"), {
+      messageId: "a",
+    });
+    ch.publish("sensor_streaming", "sensor_nobody-1.status", status("nobody-1", "online", at(3), "c"), {
+      messageId: "c",
+    });
+    await ch.waitForConfirms();
+    await conn.close();
+    const letters: Array<{ headers: Record<string, unknown> }> = [];
+    await waitFor(
+      async () => {
+        letters.push(...(await vhost.readQueue("dead_letters", 100)));
+        return letters.some((l) => l.headers[DEAD_LETTER_HEADERS.reason] === "unknown_sensor");
+      },
+      { message: "no dead letter for the unknown sensor" },
+    );
+    const unknown = letters.find((l) => l.headers[DEAD_LETTER_HEADERS.reason] === "unknown_sensor");
+    expect(unknown?.headers[DEAD_LETTER_HEADERS.sensorId]).toBe("nobody-1");
+    expect(await presenceOf("crane-1")).toBe("offline");
+    expect(await sensor("nobody-1")).toBeUndefined();
+  });
+});
