@@ -1,7 +1,7 @@
 import { type Gateway, startGateway } from "@sensorstream/gateway";
 import { type LogIngester, startLogIngester } from "@sensorstream/log-ingester";
 import { type Ingester, type IngesterSettings, startMeasurementIngester } from "@sensorstream/measurement-ingester";
-import { createRegistry, Health, type Registry, silentLogger } from "@sensorstream/runtime";
+import { createRegistry, firstFreePort, Health, type Registry, silentLogger } from "@sensorstream/runtime";
 import amqp from "amqplib";
 import mqtt, { type MqttClient } from "mqtt";
 import { createTestVhost, type TestVhost } from "../fixtures/amqp.js";
@@ -87,7 +87,8 @@ export async function startSpine(
       CREDENTIAL_CACHE_MS: 0,
       MQTT_HOST: "127.0.0.1",
       MQTT_PORT: 0,
-      MQTT_WS_PORT: 0,
+      // 0 would turn WebSocket off: a free port instead
+      MQTT_WS_PORT: await firstFreePort(20_000 + Math.floor(Math.random() * 20_000), "127.0.0.1"),
       MAX_PAYLOAD_BYTES: o.maxPayloadBytes ?? 64 * 1024,
       BUS_WAIT_MS: 2_000,
     },

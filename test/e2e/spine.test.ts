@@ -1,6 +1,7 @@
 import { DEAD_LETTER_HEADERS } from "@sensorstream/bus";
 import { formatMicros, parseRfc3339ToMicros } from "@sensorstream/contracts";
 import amqp from "amqplib";
+import mqtt from "mqtt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { metricValue } from "../fixtures/prometheus.js";
 import { waitFor } from "../fixtures/wait.js";
@@ -65,6 +66,19 @@ describe("telemetry spine: MQTT -> gateway -> RabbitMQ -> ingester -> PostgreSQL
       { lat: -33.45, lon: -70.66 },
       { lat: -33.4501, lon: -70.6601 },
     ]);
+  });
+
+  it("takes MQTT over WebSocket on its own port, with the same guarantees", async () => {
+    const c = await mqtt.connectAsync(`ws://127.0.0.1:${spine.gateway.wsPort}/mqtt`, {
+      clientId: "ws-1",
+      reconnectPeriod: 0,
+    });
+    try {
+      await c.publishAsync("sensors/ws-1/data", JSON.stringify({ ts: "2026-11-23T08:00:00Z", value: 7 }), { qos: 1 });
+      await waitFor(async () => (await countRows(spine.db, "sensor_id = 'ws-1'")) === 1, { message: "ws-1 row" });
+    } finally {
+      await c.endAsync();
+    }
   });
 
   it("stamps a reading without ts with the time it was received", async () => {

@@ -84,7 +84,7 @@ describe("migrations on TimescaleDB (PGlite + timescaledb)", () => {
     expect(again).toMatchObject({ timescale: true, applied: [] });
   });
 
-  it("makes measurements and positions hypertables on time, with one-day chunks", async () => {
+  it("makes measurements, positions and sensor_logs hypertables on time, with one-day chunks", async () => {
     const tables = await rows<{ hypertable_name: string; primary_dimension: string; compression_enabled: boolean }>(
       db,
       `SELECT hypertable_name, primary_dimension, compression_enabled
@@ -93,6 +93,7 @@ describe("migrations on TimescaleDB (PGlite + timescaledb)", () => {
     expect(tables).toStrictEqual([
       { hypertable_name: "measurements", primary_dimension: "time", compression_enabled: true },
       { hypertable_name: "positions", primary_dimension: "time", compression_enabled: true },
+      { hypertable_name: "sensor_logs", primary_dimension: "time", compression_enabled: true },
     ]);
     const dims = await rows<{ hypertable_name: string; time_interval: string }>(
       db,
@@ -101,6 +102,7 @@ describe("migrations on TimescaleDB (PGlite + timescaledb)", () => {
     expect(dims).toStrictEqual([
       { hypertable_name: "measurements", time_interval: "1 day" },
       { hypertable_name: "positions", time_interval: "1 day" },
+      { hypertable_name: "sensor_logs", time_interval: "1 day" },
     ]);
   });
 
@@ -123,10 +125,12 @@ describe("migrations on TimescaleDB (PGlite + timescaledb)", () => {
       { hypertable_name: "measurements", attname: "time", segmentby: null, orderby: 1, orderby_asc: false },
       { hypertable_name: "positions", attname: "sensor_id", segmentby: 1, orderby: null, orderby_asc: null },
       { hypertable_name: "positions", attname: "time", segmentby: null, orderby: 1, orderby_asc: false },
+      { hypertable_name: "sensor_logs", attname: "sensor_id", segmentby: 1, orderby: null, orderby_asc: null },
+      { hypertable_name: "sensor_logs", attname: "time", segmentby: null, orderby: 1, orderby_asc: false },
     ]);
   });
 
-  it("schedules a compression policy after 7 days on both tables", async () => {
+  it("schedules a compression policy after 7 days on every hypertable", async () => {
     const jobs = await rows<{ hypertable_name: string; compress_after: string; scheduled: boolean }>(
       db,
       `SELECT hypertable_name, config->>'compress_after' AS compress_after, scheduled
@@ -135,6 +139,7 @@ describe("migrations on TimescaleDB (PGlite + timescaledb)", () => {
     expect(jobs).toStrictEqual([
       { hypertable_name: "measurements", compress_after: "7 days", scheduled: true },
       { hypertable_name: "positions", compress_after: "7 days", scheduled: true },
+      { hypertable_name: "sensor_logs", compress_after: "7 days", scheduled: true },
     ]);
   });
 

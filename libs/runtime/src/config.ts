@@ -27,11 +27,26 @@ export function loadConfig<S extends z.ZodObject>(
       r.error.issues.map((i) => {
         const key = i.path.join(".");
         const got = present[key];
-        return `${key}: ${i.message}${got === undefined ? " (not set)" : ` (got "${got.slice(0, 60)}")`}`;
+        return `${key}: ${i.message}${got === undefined ? " (not set)" : ` (got "${shown(key, got)}")`}`;
       }),
     );
   }
   return Object.freeze(r.data);
+}
+
+/** What an error message may show of a value: never a secret, never a password inside a URL. */
+function shown(key: string, value: string): string {
+  if (/TOKEN|PASSWORD|SECRET/.test(key)) return "(hidden)";
+  try {
+    const u = new URL(value);
+    if (u.password) {
+      u.password = "***";
+      return u.toString().slice(0, 80);
+    }
+  } catch {
+    // not a URL: shown as it is
+  }
+  return value.slice(0, 60);
 }
 
 /** Building blocks for service config schemas. */
@@ -58,3 +73,16 @@ export const env = {
       ),
   logLevel: () => z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 } as const;
+
+/** For a main.ts: loads the config or prints every problem (no stack trace) and exits 2. */
+export function configOrExit<T>(load: () => T, service: string): T {
+  try {
+    return load();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${service}: ${err.message}\nSee README.md, "Configuration".\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+}

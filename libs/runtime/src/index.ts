@@ -1,5 +1,5 @@
 export { type Backoff, backoff, sleep } from "./backoff.js";
-export { ConfigError, env, loadConfig } from "./config.js";
+export { ConfigError, configOrExit, env, loadConfig } from "./config.js";
 export { Health } from "./health.js";
 export { createHttpServer, listen, type OpsServerOptions } from "./http-server.js";
 export { createLogger, type Logger, type LoggerOptions, silentLogger } from "./logger.js";

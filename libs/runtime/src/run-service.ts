@@ -26,7 +26,16 @@ export async function runService(o: {
   const http = createHttpServer({ registry, health });
   const httpPort = await listen(http, config.HTTP_PORT, config.HTTP_HOST);
   logger.info({ http_port: httpPort }, "metrics and health on HTTP");
-  const service = await o.start({ logger, registry, health });
+  let service: { stop(): Promise<void> };
+  try {
+    service = await o.start({ logger, registry, health });
+  } catch (err) {
+    // A startup error (a port in use, a broken migration) ends the process with one clear line.
+    logger.fatal({ err }, "cannot start");
+    process.stderr.write(`${o.service}: cannot start: ${(err as Error).message}\n`);
+    await http.close();
+    process.exit(1);
+  }
   installShutdown({
     logger,
     drainTimeoutMs: config.DRAIN_TIMEOUT_MS,

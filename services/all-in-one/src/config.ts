@@ -26,6 +26,9 @@ export const allInOneConfigSchema = z.object({
   MQTT_WS_PORT: env.optionalPort(),
   HTTP_HOST: z.string().default("0.0.0.0"),
   HTTP_PORT: env.optionalPort(),
+  /** Unset: npm start makes one up and prints it (it is never built in). */
+  API_TOKEN: z.string().min(16, "must be at least 16 characters (e.g. the output of openssl rand -hex 32)").optional(),
+  API_READ_ACCESS: z.enum(["open", "token"]).default("open"),
   MAX_PAYLOAD_BYTES: env.int(256 * 1024, 64, 64 * 1024 * 1024),
   BUS_WAIT_MS: env.int(5_000, 0, 120_000),
   PREFETCH: env.int(4_000, 1, 65_535),

@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { apiConfigSchema } from "@sensorstream/api";
 import { gatewayConfigSchema } from "@sensorstream/gateway";
 import { ingesterConfigSchema } from "@sensorstream/measurement-ingester";
 import { registryConfigSchema } from "@sensorstream/registry";
@@ -9,6 +10,8 @@ const example = readFileSync(new URL("../../../.env.example", import.meta.url), 
 const documented = new Map(
   example
     .split("\n")
+    // A commented `# KEY=value` documents a variable with no default (a secret to set, like API_TOKEN).
+    .map((l) => l.replace(/^# ([A-Z_]+=)/, "$1"))
     .filter((l) => /^[A-Z_]+=/.test(l))
     .map((l) => {
       const [k, ...v] = l.split("=");
@@ -21,6 +24,7 @@ const schemas = {
   gateway: gatewayConfigSchema,
   ingester: ingesterConfigSchema,
   registry: registryConfigSchema,
+  api: apiConfigSchema,
   "all-in-one": allInOneConfigSchema,
 };
 const allKeys = new Set(Object.values(schemas).flatMap((s) => Object.keys(s.shape)));

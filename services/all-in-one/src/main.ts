@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { redact } from "@sensorstream/bus";
 import {
-  ConfigError,
+  configOrExit,
   createLogger,
   createRegistry,
   installShutdown,
@@ -16,16 +16,7 @@ import { liveSummary } from "./summary.js";
 
 const say = (line: string) => process.stdout.write(`${line}\n`);
 
-let config: ReturnType<typeof loadAllInOneConfig>;
-try {
-  config = loadAllInOneConfig();
-} catch (err) {
-  if (err instanceof ConfigError) {
-    process.stderr.write(`sensorstream: ${err.message}\nSee README.md, "Configuration".\n`);
-    process.exit(2);
-  }
-  throw err;
-}
+const config = configOrExit(() => loadAllInOneConfig(), "sensorstream");
 
 const logger = createLogger({ service: "sensorstream", version: VERSION, level: config.LOG_LEVEL });
 const registry = createRegistry();
@@ -59,7 +50,12 @@ say(`sensorstream ${VERSION} is running`);
 for (const note of platform.notes) say(`  note: ${note}`);
 say(`  MQTT       mqtt://localhost:${platform.mqttPort}   (publish to sensors/<id>/data)`);
 if (platform.wsPort !== undefined) say(`  MQTT/WS    ws://localhost:${platform.wsPort}/mqtt`);
-say(`  HTTP       http://localhost:${platform.httpPort}   (/metrics /healthz /readyz)`);
+say(`  HTTP API   http://localhost:${platform.httpPort}/api   (docs: /docs, OpenAPI: /openapi.json; /metrics /readyz)`);
+say(
+  config.API_TOKEN
+    ? "  API token  from API_TOKEN"
+    : `  API token  ${platform.apiToken}   (made up for this run; set API_TOKEN to keep one)`,
+);
 say(`  database   ${redact(config.DATABASE_URL)}`);
 say(`  RabbitMQ   ${redact(config.AMQP_URL)}`);
 

@@ -1,5 +1,8 @@
-import { ensureDatabase } from "@sensorstream/db";
+import { randomBytes } from "node:crypto";
+import { registerApi } from "@sensorstream/api";
+import { createPool, ensureDatabase } from "@sensorstream/db";
 import { type Gateway, startGateway } from "@sensorstream/gateway";
+import { startLogIngester } from "@sensorstream/log-ingester";
 import { type Ingester, startMeasurementIngester } from "@sensorstream/measurement-ingester";
 import { startRegistry } from "@sensorstream/registry";
 import {
@@ -22,19 +25,26 @@ export type Platform = {
   http: FastifyInstance;
   health: Health;
   notes: string[];
+  /** The API token in force; made up at startup when API_TOKEN is unset. */
+  apiToken: string;
   stop(): Promise<void>;
 };
 
 type PortKey = keyof typeof DEFAULT_PORTS;
 
 /** An explicit port must be free; an unset one moves to the next free port, and says so. */
-async function choosePort(config: AllInOneConfig, key: PortKey, host: string, notes: string[]): Promise<number> {
+export async function choosePort(
+  config: AllInOneConfig,
+  key: PortKey,
+  host: string,
+  notes: string[],
+  preferred: number = DEFAULT_PORTS[key],
+): Promise<number> {
   const explicit = config[key];
   if (explicit !== undefined) {
     if (explicit !== 0 && !(await isPortFree(explicit, host))) throw new PortInUseError(key, explicit);
     return explicit;
   }
-  const preferred = DEFAULT_PORTS[key];
   const port = await firstFreePort(preferred, host);
   if (port !== preferred) notes.push(`${key} ${preferred} is taken; using ${port} (set ${key} to choose)`);
   return port;
@@ -62,6 +72,8 @@ export async function startPlatform(
   try {
     const ingester: Ingester = await startMeasurementIngester(config, { logger, registry, health });
     stops.push(() => ingester.stop());
+    const logs = await startLogIngester(config, { logger, registry, health });
+    stops.push(() => logs.stop());
     const sensors = await startRegistry(config, { logger, registry, health });
     stops.push(() => sensors.stop());
     const gateway: Gateway = await startGateway(
@@ -69,10 +81,23 @@ export async function startPlatform(
       { logger, registry, health },
     );
     stops.push(() => gateway.stop());
+    const pool = createPool({ url: config.DATABASE_URL, logger, max: 2, applicationName: "api" });
+    stops.push(() => pool.end());
+    const apiToken = config.API_TOKEN ?? randomBytes(24).toString("base64url");
     const http = createHttpServer({ registry, health });
+    await registerApi(http, { pool, logger, auth: { token: apiToken, readAccess: config.API_READ_ACCESS } });
     const boundHttp = await listen(http, httpPort, config.HTTP_HOST);
     stops.push(() => http.close());
-    return { mqttPort: gateway.mqttPort, wsPort: gateway.wsPort, httpPort: boundHttp, http, health, notes, stop };
+    return {
+      mqttPort: gateway.mqttPort,
+      wsPort: gateway.wsPort,
+      httpPort: boundHttp,
+      http,
+      health,
+      notes,
+      apiToken,
+      stop,
+    };
   } catch (err) {
     await stop();
     throw err;

@@ -1,9 +1,9 @@
 #!/usr/bin/env node
-import { runService, VERSION } from "@sensorstream/runtime";
+import { configOrExit, runService, VERSION } from "@sensorstream/runtime";
 import { loadLogIngesterConfig } from "./config.js";
 import { startLogIngester } from "./service.js";
 
-const config = loadLogIngesterConfig();
+const config = configOrExit(() => loadLogIngesterConfig(), "log-ingester");
 await runService({
   service: "log-ingester",
   version: VERSION,

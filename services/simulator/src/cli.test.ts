@@ -90,7 +90,7 @@ describe("parseSimulatorArgs", () => {
     [["--duration=-1"], "--duration must be 0 or a positive number of seconds, got '-1'"],
     [
       ["--types", "vibration,sonar"],
-      "--types must be a comma list of vibration, gps, temperature, got 'vibration,sonar'",
+      "--types must be a comma list of vibration, gps, temperature, accelerometer, got 'vibration,sonar'",
     ],
     [
       ["--url", "http://x:1883"],

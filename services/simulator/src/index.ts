@@ -7,6 +7,7 @@ export { birthStatus, buildDataMessage, type DataMessage, type WireReading } fro
 export { exitCodeFor, formatProgress, formatSummary } from "./report.js";
 export { messageDueUs, phaseOffsetUs, type SensorClock, sampleTimeUs, sensorId, sensorIds } from "./schedule.js";
 export {
+  createAccelerometerSignal,
   createGpsSignal,
   createSignal,
   createTemperatureSignal,

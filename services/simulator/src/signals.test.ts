@@ -142,6 +142,11 @@ describe("gps", () => {
 describe("createSignal", () => {
   it("builds every type", () => {
     const keys = SENSOR_TYPES.map((t) => Object.keys(createSignal(t, { random: seededRandom(1) })(T0).values).sort());
-    expect(keys).toEqual([["accel_peak", "accel_rms", "temp_c"], ["speed_kmh"], ["humidity_pct", "temp_c"]]);
+    expect(keys).toEqual([
+      ["accel_peak", "accel_rms", "temp_c"],
+      ["speed_kmh"],
+      ["humidity_pct", "temp_c"],
+      ["accel_g"],
+    ]);
   });
 });

@@ -4,7 +4,7 @@
  * with state (gps) advance it by the time elapsed since the previous call.
  */
 
-export const SENSOR_TYPES = ["vibration", "gps", "temperature"] as const;
+export const SENSOR_TYPES = ["vibration", "gps", "temperature", "accelerometer"] as const;
 export type SensorType = (typeof SENSOR_TYPES)[number];
 
 /** Returns a number in [0, 1), like Math.random. */
@@ -80,6 +80,25 @@ export function createVibrationSignal(opts: SignalOptions): Signal {
   };
 }
 
+/**
+ * A raw accelerometer channel sampled at its rate: one value per reading (the waveform itself: a
+ * machine's running speed and two harmonics plus noise). One metric per reading, so readings are rows.
+ */
+export function createAccelerometerSignal(opts: SignalOptions): Signal {
+  const { random } = opts;
+  const hz = 24.5 + random();
+  const phases = [TAU * random(), TAU * random(), TAU * random()];
+  return (timeUs) => {
+    const t = timeUs / 1e6;
+    const g =
+      0.5 * Math.sin(TAU * hz * t + (phases[0] ?? 0)) +
+      0.2 * Math.sin(TAU * 2 * hz * t + (phases[1] ?? 0)) +
+      0.1 * Math.sin(TAU * 3 * hz * t + (phases[2] ?? 0)) +
+      0.05 * gaussian(random);
+    return { values: { accel_g: round(g, 4) } };
+  };
+}
+
 /** An outdoor climate probe: a daily sine, a faster ripple and noise; humidity falls as it warms. */
 export function createTemperatureSignal(opts: SignalOptions): Signal {
   const { random } = opts;
@@ -146,6 +165,8 @@ export function createSignal(type: SensorType, opts: SignalOptions): Signal {
       return createGpsSignal(opts);
     case "temperature":
       return createTemperatureSignal(opts);
+    case "accelerometer":
+      return createAccelerometerSignal(opts);
     default: {
       const never: never = type;
       throw new Error(`unknown sensor type ${String(never)}`);

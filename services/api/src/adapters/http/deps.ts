@@ -1,0 +1,11 @@
+import type { SensorAdmin, SubscriberAdmin } from "@sensorstream/registry";
+import type { LogStore } from "../pg/log-store.js";
+import type { MeasurementStore } from "../pg/measurement-store.js";
+
+/** What the route modules read and write through. */
+export type Stores = {
+  sensors: SensorAdmin;
+  subscribers: SubscriberAdmin;
+  logs: LogStore;
+  measurements: MeasurementStore;
+};

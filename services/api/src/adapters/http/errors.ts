@@ -1,0 +1,121 @@
+import type { Logger } from "@sensorstream/runtime";
+import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
+import { z } from "zod";
+
+/** Every `error.code` the API answers with; clients may switch on these, so they only ever get added to. */
+export const ERROR_CODES = [
+  "invalid_params",
+  "invalid_query",
+  "invalid_body",
+  "invalid_json",
+  "unauthorized",
+  "sensor_not_found",
+  "subscriber_not_found",
+  "route_not_found",
+  "sensor_exists",
+  "subscriber_exists",
+  "payload_too_large",
+  "unsupported_media_type",
+  "api_token_not_configured",
+  "database_unavailable",
+  "internal_error",
+] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+/** Largest request body the API reads: a sensor's metadata, a subscriber's filters. */
+export const BODY_LIMIT_BYTES = 64 * 1024;
+
+export type ErrorDetail = { path: string; message: string };
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: ErrorCode,
+    message: string,
+    readonly details?: ErrorDetail[],
+  ) {
+    super(message);
+    this.name = "ApiError";
+  }
+}
+
+export const errorBodySchema = z.object({
+  error: z.object({
+    code: z.enum(ERROR_CODES).describe("stable, snake_case; switch on this"),
+    message: z.string().describe("what went wrong and what to change"),
+    details: z
+      .array(z.object({ path: z.string(), message: z.string() }))
+      .optional()
+      .describe("one entry per problem with the request, when there are several"),
+  }),
+});
+
+export const errorBody = (e: ApiError): z.output<typeof errorBodySchema> => ({
+  error: { code: e.code, message: e.message, ...(e.details?.length ? { details: e.details } : {}) },
+});
+
+export const sensorNotFound = (id: string): ApiError =>
+  new ApiError(404, "sensor_not_found", `there is no sensor "${id}"; GET /api/sensors lists the registered ones`);
+
+/** SQLSTATE classes and socket errors that mean "the database is not reachable right now", not "this request is bad". */
+const DB_DOWN_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "ENOTFOUND", "EAI_AGAIN", "57P01", "57P03"]);
+
+function isDatabaseDown(err: { code?: unknown; message?: unknown }): boolean {
+  if (typeof err.code === "string" && (DB_DOWN_CODES.has(err.code) || err.code.startsWith("08"))) return true;
+  return (
+    typeof err.message === "string" &&
+    /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error/.test(
+      err.message,
+    )
+  );
+}
+
+/** Maps anything a route can throw to the API's error (fastify's own body errors included). */
+export function toApiError(err: FastifyError | Error): ApiError {
+  if (err instanceof ApiError) return err;
+  const fe = err as Partial<FastifyError>;
+  switch (fe.code) {
+    case "FST_ERR_CTP_BODY_TOO_LARGE":
+      return new ApiError(
+        413,
+        "payload_too_large",
+        `the request body is too large; send at most ${BODY_LIMIT_BYTES / 1024} KiB of JSON`,
+      );
+    case "FST_ERR_CTP_INVALID_MEDIA_TYPE":
+      return new ApiError(415, "unsupported_media_type", "send the body as JSON with content-type: application/json");
+    case "FST_ERR_CTP_EMPTY_JSON_BODY":
+      return new ApiError(
+        400,
+        "invalid_json",
+        "the body is empty but content-type says JSON; send a JSON object or drop the header",
+      );
+    case "FST_ERR_CTP_INVALID_JSON_BODY":
+      return new ApiError(400, "invalid_json", "the body is not valid JSON");
+    default:
+      break;
+  }
+  if (isDatabaseDown(fe)) {
+    return new ApiError(503, "database_unavailable", "the database is not reachable right now; retry shortly");
+  }
+  if (typeof fe.statusCode === "number" && fe.statusCode >= 400 && fe.statusCode < 500) {
+    return new ApiError(fe.statusCode, "invalid_body", fe.message ?? "the request is malformed");
+  }
+  return new ApiError(500, "internal_error", "the request failed on our side; it has been logged");
+}
+
+/** The error handler of the API's routes: JSON errors for clients, logs for the operator, no internals leaked. */
+export function apiErrorHandler(logger: Logger) {
+  return (err: FastifyError | Error, req: FastifyRequest, reply: FastifyReply) => {
+    const e = toApiError(err);
+    if (e.status >= 500) {
+      const log = { err, req_id: req.id, method: req.method, route: req.routeOptions.url };
+      if (e.code === "internal_error") logger.error(log, "API request failed");
+      else logger.warn(log, "API request failed: database unavailable");
+    }
+    if (e.code === "database_unavailable") reply.header("retry-after", "5");
+    if (e.code === "internal_error") {
+      return reply.code(500).send(errorBody(new ApiError(500, e.code, `${e.message} (request ${req.id})`)));
+    }
+    return reply.code(e.status).send(errorBody(e));
+  };
+}

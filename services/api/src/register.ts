@@ -1,0 +1,95 @@
+import swagger from "@fastify/swagger";
+import swaggerUi from "@fastify/swagger-ui";
+import type { Pool } from "@sensorstream/db";
+import { SensorAdmin, SubscriberAdmin } from "@sensorstream/registry";
+import { type Logger, VERSION } from "@sensorstream/runtime";
+import type { FastifyInstance } from "fastify";
+import type { Stores } from "./adapters/http/deps.js";
+import { ApiError, apiErrorHandler, errorBody } from "./adapters/http/errors.js";
+import { logRoutes } from "./adapters/http/logs.js";
+import { measurementRoutes } from "./adapters/http/measurements.js";
+import { sensorRoutes } from "./adapters/http/sensors.js";
+import { subscriberRoutes } from "./adapters/http/subscribers.js";
+import { LogStore } from "./adapters/pg/log-store.js";
+import { MeasurementStore } from "./adapters/pg/measurement-store.js";
+import type { AccessPolicy } from "./core/access.js";
+
+export type ApiDeps = {
+  pool: Pool;
+  logger: Logger;
+  auth: AccessPolicy;
+  /** Epoch milliseconds; tests may pin it. */
+  clock?: () => number;
+};
+
+const DESCRIPTION = `Sensors, their presence, logs and latest readings, and read-only MQTT credentials.
+
+**Authentication.** Write routes need \`Authorization: Bearer <API_TOKEN>\`. Read routes need it too unless the
+server runs with \`API_READ_ACCESS=open\`. Without a configured token, routes that need one answer 503.
+
+**Errors** are JSON: \`{"error": {"code": "<stable snake_case>", "message": "<what to fix>", "details": [...]}}\`.
+
+**Pages.** Lists return \`limit\` items and a cursor (\`next_after\` or \`next_before\`) to pass back for the next
+page; it is null on the last page.`;
+
+/**
+ * Adds the HTTP API to the process's fastify instance: routes under /api, the OpenAPI document at
+ * /openapi.json, Swagger UI at /docs, and JSON 404s. The standalone api service and the all-in-one
+ * process both call it; routes registered after it (in any plugin) appear in /openapi.json too.
+ */
+export async function registerApi(app: FastifyInstance, deps: ApiDeps): Promise<void> {
+  const stores: Stores = {
+    sensors: new SensorAdmin(deps.pool),
+    subscribers: new SubscriberAdmin(deps.pool),
+    logs: new LogStore(deps.pool),
+    measurements: new MeasurementStore(deps.pool),
+  };
+  const clock = deps.clock ?? Date.now;
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: "3.1.0",
+      info: { title: "sensorstream API", version: VERSION, description: DESCRIPTION },
+      tags: [
+        { name: "sensors", description: "the registry: provisioning, metadata, presence" },
+        { name: "logs", description: "what sensors logged" },
+        { name: "measurements", description: "readings" },
+        { name: "subscribers", description: "read-only MQTT credentials" },
+      ],
+      components: {
+        securitySchemes: { bearer: { type: "http", scheme: "bearer", description: "the server's API_TOKEN" } },
+      },
+    },
+    hideUntagged: true,
+  });
+  // The UI and its assets come from the npm package: /docs works without internet access.
+  await app.register(swaggerUi, { routePrefix: "/docs", uiConfig: { docExpansion: "list", deepLinking: true } });
+  app.get("/openapi.json", { schema: { hide: true } }, async () => app.swagger());
+
+  app.setNotFoundHandler((req, reply) => {
+    const path = req.url.split("?")[0] ?? req.url;
+    reply
+      .code(404)
+      .send(
+        errorBody(
+          new ApiError(404, "route_not_found", `no route ${req.method} ${path}; the API is described at /docs`),
+        ),
+      );
+  });
+
+  await app.register(
+    async (api) => {
+      // zod parses every request part (see addRoute); the JSON Schemas on the routes are for the docs only.
+      api.setValidatorCompiler(() => () => true);
+      api.setSerializerCompiler(() => (data) => JSON.stringify(data));
+      api.setErrorHandler(apiErrorHandler(deps.logger));
+      // Bodies are JSON; anything else is a 415 rather than a string for zod to puzzle over.
+      api.removeContentTypeParser("text/plain");
+      sensorRoutes(api, deps.auth, stores);
+      logRoutes(api, deps.auth, stores);
+      measurementRoutes(api, deps.auth, stores, clock);
+      subscriberRoutes(api, deps.auth, stores);
+    },
+    { prefix: "/api" },
+  );
+}
