@@ -1,6 +1,6 @@
 import type { BatchStore } from "@sensorstream/bus";
 import type { MeasurementMessage } from "@sensorstream/contracts";
-import { copyRows, isPermanentDataError, type Pool, type PoolClient } from "@sensorstream/db";
+import { copyRows, isPermanentDataError, type Pool, type StagedTransaction, stagedTransaction } from "@sensorstream/db";
 import { toRows } from "../core/rows.js";
 
 const STAGING = `
@@ -9,18 +9,17 @@ CREATE TEMP TABLE IF NOT EXISTS staging_measurements
 CREATE TEMP TABLE IF NOT EXISTS staging_positions
   (time timestamptz, sensor_id text, lat double precision, lon double precision) ON COMMIT DELETE ROWS;`;
 
+export type WriteResult = { measurements: number; positions: number; inserted: number; duplicates: number };
+
 /**
  * Writes a batch in one transaction: COPY into per-connection staging tables, then insert into the
  * real tables with ON CONFLICT DO NOTHING, so a replayed reading never duplicates a row.
  */
-export type WriteResult = { measurements: number; positions: number; inserted: number; duplicates: number };
-
 export class PgMeasurementStore implements BatchStore<MeasurementMessage, WriteResult> {
-  readonly #pool: Pool;
-  readonly #prepared = new WeakSet<PoolClient>();
+  readonly #transaction: StagedTransaction;
 
   constructor(pool: Pool) {
-    this.#pool = pool;
+    this.#transaction = stagedTransaction(pool, STAGING);
   }
 
   isPermanent(err: unknown): boolean {
@@ -29,14 +28,7 @@ export class PgMeasurementStore implements BatchStore<MeasurementMessage, WriteR
 
   async write(messages: readonly MeasurementMessage[]): Promise<WriteResult> {
     const { measurements, positions } = toRows(messages);
-    const client = await this.#pool.connect();
-    let broken = false;
-    try {
-      if (!this.#prepared.has(client)) {
-        await client.query(STAGING);
-        this.#prepared.add(client);
-      }
-      await client.query("BEGIN");
+    return this.#transaction(async (client) => {
       let inserted = 0;
       if (measurements.length > 0) {
         await copyRows(client, "staging_measurements", ["time", "sensor_id", "metric", "value"], measurements);
@@ -56,18 +48,8 @@ export class PgMeasurementStore implements BatchStore<MeasurementMessage, WriteR
         );
         inserted += r.rowCount ?? 0;
       }
-      await client.query("COMMIT");
       const total = measurements.length + positions.length;
       return { measurements: measurements.length, positions: positions.length, inserted, duplicates: total - inserted };
-    } catch (err) {
-      await client.query("ROLLBACK").catch(() => {
-        broken = true;
-      });
-      // A connection-level failure leaves the client unusable: discard it rather than return it to the pool.
-      if (!isPermanentDataError(err)) broken = true;
-      throw err;
-    } finally {
-      client.release(broken);
-    }
+    });
   }
 }
