@@ -16,6 +16,11 @@ export function createPool(o: PoolOptions): pg.Pool {
     idleTimeoutMillis: 30_000,
   });
   pool.on("error", (err) => o.logger.warn({ err }, "idle PostgreSQL connection failed; it will be replaced"));
+  // A checked-out client whose socket dies between two queries emits "error" with no listener of its own,
+  // which would crash the process; the query in flight (or the next one) fails anyway and is retried.
+  pool.on("connect", (client) => {
+    client.on("error", (err) => o.logger.warn({ err }, "PostgreSQL connection failed"));
+  });
   return pool;
 }
 
