@@ -156,8 +156,10 @@ describe("registry, presence and device security", () => {
       JSON.stringify({ state: "online", mode: "awake", sample_hz: 0.05, model: "P-9", site: "dock 4" }),
       { qos: 1, retain: true },
     );
-    await waitFor(async () => (await presenceOf("pump-1")) === "online", { message: "pump-1 never online" });
+    // The connection event alone already makes it online: wait for the birth message itself.
+    await waitFor(async () => (await sensor("pump-1"))?.model === "P-9", { message: "pump-1's birth never applied" });
     expect(await sensor("pump-1")).toMatchObject({
+      presence: "online",
       model: "P-9",
       reported_mode: "awake",
       reported_sample_hz: 0.05,
