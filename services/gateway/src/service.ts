@@ -95,7 +95,9 @@ export async function startGateway(config: GatewaySettings, deps: GatewayDeps): 
     metrics.bytes.inc(payload.byteLength);
     const msgId = newId();
     const identity = identityOf(client);
-    if (client && packet === (client as unknown as { will?: unknown }).will && connecting.has(client.id)) {
+    const receivedUs = clock() * 1000;
+    const isWill = client !== null && packet === (client as unknown as { will?: unknown }).will;
+    if (client && isWill && connecting.has(client.id)) {
       // Session takeover: the sensor is already reconnecting, so "offline" would be wrong. Dropped.
       metrics.rejected.inc({ reason: "stale_will" });
       packet.retain = false;
@@ -117,14 +119,15 @@ export async function startGateway(config: GatewaySettings, deps: GatewayDeps): 
             topic: packet.topic,
             payload,
             msgId,
-            receivedUs: clock() * 1000,
+            receivedUs,
             maxPayloadBytes: config.MAX_PAYLOAD_BYTES,
           });
     if (d.action === "publish") {
       await publisher.publish(d.routingKey, d.body, { messageId: msgId });
       metrics.messages.inc({ kind: d.kind, outcome: "ok" });
       if (d.kind === "data") metrics.readings.inc(d.readings);
-      activity.touch(d.sensorId, clock() * 1000, d.position);
+      // Heard from at receive time (not confirm time); a Last Will is the broker speaking for a dead client.
+      if (!isWill) activity.touch(d.sensorId, receivedUs, d.position);
       return;
     }
     // Refused input is acknowledged to the device once its dead letter is durable: retrying it cannot help.
