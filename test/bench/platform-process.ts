@@ -33,7 +33,7 @@ export async function spawnPlatform(env: Record<string, string>): Promise<Platfo
     child.stdout?.on("data", (d: Buffer) => {
       out += d.toString();
       const mqtt = /MQTT\s+mqtt:\/\/localhost:(\d+)/.exec(out)?.[1];
-      const http = /HTTP\s+http:\/\/localhost:(\d+)/.exec(out)?.[1];
+      const http = /HTTP API\s+http:\/\/localhost:(\d+)/.exec(out)?.[1];
       if (mqtt && http) {
         clearTimeout(timer);
         resolve({ mqtt: Number(mqtt), http: Number(http) });
