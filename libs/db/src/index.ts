@@ -11,4 +11,11 @@ export {
   type TimescaleMode,
 } from "./migrations.js";
 export { createPool, ensureDatabase, type Pool, type PoolClient, type PoolOptions, quoteIdent } from "./pool.js";
+export {
+  type Retention,
+  type RetentionOptions,
+  retentionLockKey,
+  type SweepResult,
+  startRetention,
+} from "./retention.js";
 export { type StagedTransaction, stagedTransaction } from "./staging.js";

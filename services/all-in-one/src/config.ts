@@ -35,6 +35,8 @@ export const allInOneConfigSchema = z.object({
   BATCH_MAX_ROWS: env.int(5_000, 1, 1_000_000),
   BATCH_FLUSH_MS: env.int(100, 1, 60_000),
   DB_POOL_SIZE: env.int(4, 1, 100),
+  RETENTION_DAYS: env.int(0, 0, 36_500),
+  LOG_RETENTION_DAYS: env.int(0, 0, 36_500),
   DEMO: env.flag(true),
   DEMO_SENSORS: env.int(5, 1, 10_000),
   DEMO_RATE_HZ: env.int(2, 1, 10_000),

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { apiConfigSchema } from "@sensorstream/api";
 import { gatewayConfigSchema } from "@sensorstream/gateway";
+import { logIngesterConfigSchema } from "@sensorstream/log-ingester";
 import { ingesterConfigSchema } from "@sensorstream/measurement-ingester";
 import { registryConfigSchema } from "@sensorstream/registry";
 import { describe, expect, it } from "vitest";
@@ -23,6 +24,7 @@ const readme = readFileSync(new URL("../../../README.md", import.meta.url), "utf
 const schemas = {
   gateway: gatewayConfigSchema,
   ingester: ingesterConfigSchema,
+  "log-ingester": logIngesterConfigSchema,
   registry: registryConfigSchema,
   api: apiConfigSchema,
   "all-in-one": allInOneConfigSchema,

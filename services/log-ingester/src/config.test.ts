@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { loadLogIngesterConfig, logIngesterConfigSchema } from "./config.js";
 
 describe("log ingester config", () => {
-  it("reads the measurement ingester's variables, so one .env configures both", () => {
+  it("reads the measurement ingester's variables (retention aside), so one .env configures both", () => {
     expect(Object.keys(logIngesterConfigSchema.shape).sort()).toStrictEqual(
       [
         "AMQP_URL",
@@ -15,11 +15,15 @@ describe("log ingester config", () => {
         "HTTP_HOST",
         "HTTP_PORT",
         "LOG_LEVEL",
+        "LOG_RETENTION_DAYS",
         "PREFETCH",
         "TIMESCALEDB",
       ].sort(),
     );
     const env = { PREFETCH: "100", BATCH_MAX_ROWS: "50", TIMESCALEDB: "off", DATABASE_URL: "postgres://db/x" };
-    expect(loadLogIngesterConfig(env)).toStrictEqual(ingesterConfigSchema.parse(env));
+    const { RETENTION_DAYS: _, ...shared } = ingesterConfigSchema.parse(env);
+    expect(loadLogIngesterConfig(env)).toStrictEqual({ ...shared, LOG_RETENTION_DAYS: 0 });
+    expect(loadLogIngesterConfig({ ...env, LOG_RETENTION_DAYS: "14" }).LOG_RETENTION_DAYS).toBe(14);
+    expect(() => loadLogIngesterConfig({ LOG_RETENTION_DAYS: "-1" })).toThrow(/LOG_RETENTION_DAYS/);
   });
 });

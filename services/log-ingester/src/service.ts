@@ -1,13 +1,13 @@
 import { BusConnection, type Delivery, type Parsed, QUEUES, startBatchConsumer } from "@sensorstream/bus";
 import { type LogMessage, logMessageSchema, parseBusMessage } from "@sensorstream/contracts";
-import { createPool, migrateWhenReachable } from "@sensorstream/db";
+import { createPool, migrateWhenReachable, startRetention } from "@sensorstream/db";
 import type { Ingester, IngesterSettings } from "@sensorstream/measurement-ingester";
 import type { Health, Logger, Registry } from "@sensorstream/runtime";
 import { logMetrics } from "./adapters/metrics.js";
 import { PgLogStore } from "./adapters/pg-store.js";
 import { lineCount, linesByLevel } from "./core/rows.js";
 
-export type LogIngesterSettings = IngesterSettings;
+export type LogIngesterSettings = Omit<IngesterSettings, "RETENTION_DAYS"> & { LOG_RETENTION_DAYS: number };
 export type LogIngesterDeps = { logger: Logger; registry: Registry; health: Health; name?: string };
 export type LogIngester = Ingester;
 
@@ -23,8 +23,16 @@ export async function startLogIngester(config: LogIngesterSettings, deps: LogIng
   const pool = createPool({ url: config.DATABASE_URL, logger, max: config.DB_POOL_SIZE, applicationName: NAME });
   let dbOk = false;
   health.register("log_ingester_database", () => dbOk);
-  await migrateWhenReachable(pool, config.TIMESCALEDB, logger);
+  const flavor = await migrateWhenReachable(pool, config.TIMESCALEDB, logger);
   dbOk = true;
+  const retention = await startRetention({
+    pool,
+    flavor,
+    tables: ["sensor_logs"],
+    days: config.LOG_RETENTION_DAYS,
+    logger,
+    registry,
+  });
 
   const bus = new BusConnection({ url: config.AMQP_URL, name: deps.name ?? NAME, logger, registry });
   const consumer = await startBatchConsumer({
@@ -51,6 +59,7 @@ export async function startLogIngester(config: LogIngesterSettings, deps: LogIng
 
   return {
     async stop() {
+      await retention.stop();
       await consumer.stop();
       await bus.close();
       await pool.end();

@@ -13,6 +13,8 @@ export const ingesterConfigSchema = z.object({
   BATCH_MAX_ROWS: env.int(5_000, 1, 1_000_000),
   BATCH_FLUSH_MS: env.int(100, 1, 60_000),
   DB_POOL_SIZE: env.int(4, 1, 100),
+  /** Days of measurements and positions to keep; 0 keeps them forever. */
+  RETENTION_DAYS: env.int(0, 0, 36_500),
   DRAIN_TIMEOUT_MS: env.int(20_000, 1_000, 600_000),
   LOG_LEVEL: env.logLevel(),
 });

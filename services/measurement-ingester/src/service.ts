@@ -6,7 +6,7 @@ import {
   microsOf,
   sensorIdFromRoutingKey,
 } from "@sensorstream/contracts";
-import { createPool, migrateWhenReachable, type TimescaleMode } from "@sensorstream/db";
+import { createPool, migrateWhenReachable, startRetention, type TimescaleMode } from "@sensorstream/db";
 import type { Health, Logger, Registry } from "@sensorstream/runtime";
 import { measurementMetrics } from "./adapters/metrics.js";
 import { PgMeasurementStore } from "./adapters/pg-store.js";
@@ -20,6 +20,7 @@ export type IngesterSettings = {
   BATCH_MAX_ROWS: number;
   BATCH_FLUSH_MS: number;
   DB_POOL_SIZE: number;
+  RETENTION_DAYS: number;
 };
 export type IngesterDeps = { logger: Logger; registry: Registry; health: Health; clock?: () => number; name?: string };
 export type Ingester = { stop(): Promise<void> };
@@ -37,8 +38,16 @@ export async function startMeasurementIngester(config: IngesterSettings, deps: I
   const pool = createPool({ url: config.DATABASE_URL, logger, max: config.DB_POOL_SIZE, applicationName: NAME });
   let dbOk = false;
   health.register("measurement_ingester_database", () => dbOk);
-  await migrateWhenReachable(pool, config.TIMESCALEDB, logger);
+  const flavor = await migrateWhenReachable(pool, config.TIMESCALEDB, logger);
   dbOk = true;
+  const retention = await startRetention({
+    pool,
+    flavor,
+    tables: ["measurements", "positions"],
+    days: config.RETENTION_DAYS,
+    logger,
+    registry,
+  });
 
   const bus = new BusConnection({ url: config.AMQP_URL, name: deps.name ?? NAME, logger, registry });
   const consumer = await startBatchConsumer({
@@ -71,6 +80,7 @@ export async function startMeasurementIngester(config: IngesterSettings, deps: I
 
   return {
     async stop() {
+      await retention.stop();
       await consumer.stop();
       await bus.close();
       await pool.end();
