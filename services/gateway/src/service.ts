@@ -10,7 +10,7 @@ import { GatewayEvents } from "./adapters/gateway-events.js";
 import { gatewayMetrics } from "./adapters/metrics.js";
 import { openListeners } from "./adapters/mqtt-listeners.js";
 import type { GatewayConfig } from "./config.js";
-import { mayPublish, sensorOf } from "./core/access.js";
+import { sensorOf } from "./core/access.js";
 import { ActivityTracker } from "./core/activity.js";
 import { decide } from "./core/bridge.js";
 
@@ -103,25 +103,14 @@ export async function startGateway(config: GatewaySettings, deps: GatewayDeps): 
       packet.retain = false;
       return;
     }
-    const d =
-      identity && !mayPublish(identity, packet.topic)
-        ? ({
-            action: "dead_letter",
-            reason: "not_authorized",
-            error: `${identity.kind === "sensor" ? `sensor ${identity.sensorId}` : identity.kind} may not publish to ${packet.topic.slice(0, 200)}`,
-            sensorId: sensorOf(identity),
-            kind: undefined,
-            routingKey: "rejected.not_authorized",
-            body: payload.subarray(0, 4096),
-            originalBytes: payload.byteLength,
-          } as const)
-        : decide({
-            topic: packet.topic,
-            payload,
-            msgId,
-            receivedUs,
-            maxPayloadBytes: config.MAX_PAYLOAD_BYTES,
-          });
+    const d = decide({
+      identity,
+      topic: packet.topic,
+      payload,
+      msgId,
+      receivedUs,
+      maxPayloadBytes: config.MAX_PAYLOAD_BYTES,
+    });
     if (d.action === "publish") {
       await publisher.publish(d.routingKey, d.body, { messageId: msgId });
       metrics.messages.inc({ kind: d.kind, outcome: "ok" });

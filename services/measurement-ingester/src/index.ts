@@ -1,10 +1,5 @@
 export { PgMeasurementStore, type WriteResult } from "./adapters/pg-store.js";
 export { type IngesterConfig, ingesterConfigSchema, loadIngesterConfig } from "./config.js";
 export { type MeasurementRow, type PositionRow, rowCount, toRows } from "./core/rows.js";
-export {
-  type Ingester,
-  type IngesterDeps,
-  type IngesterSettings,
-  parseMeasurementDelivery,
-  startMeasurementIngester,
-} from "./service.js";
+export { type Ingester, type IngesterDeps, type IngesterSpec, startIngester } from "./ingester.js";
+export { type IngesterSettings, parseMeasurementDelivery, startMeasurementIngester } from "./service.js";

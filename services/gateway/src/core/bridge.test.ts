@@ -50,4 +50,23 @@ describe("decide", () => {
     expect(d.originalBytes).toBe(DEAD_LETTER_BODY_LIMIT * 3);
     expect(d.error).toContain("MAX_PAYLOAD_BYTES");
   });
+
+  it("refuses a topic the publisher may not use before looking at the payload", () => {
+    const d = decide({
+      ...input("sensors/crane-2/data", '{"value":1}'),
+      identity: { kind: "sensor", sensorId: "crane-1" },
+    });
+    expect(d).toMatchObject({
+      action: "dead_letter",
+      reason: "not_authorized",
+      sensorId: "crane-1",
+      routingKey: "rejected.not_authorized",
+      error: "sensor crane-1 may not publish to sensors/crane-2/data",
+    });
+    const own = decide({
+      ...input("sensors/crane-1/data", '{"value":1}'),
+      identity: { kind: "sensor", sensorId: "crane-1" },
+    });
+    expect(own.action).toBe("publish");
+  });
 });

@@ -6,8 +6,11 @@ import {
   parseDeviceTopic,
   type RejectReason,
 } from "@sensorstream/contracts";
+import { type Identity, mayPublish, sensorOf } from "./access.js";
 
 export type BridgeInput = {
+  /** Who published (undefined for the broker itself): a topic outside what it may use is refused first. */
+  identity?: Identity | undefined;
   topic: string;
   payload: Uint8Array;
   msgId: string;
@@ -63,6 +66,17 @@ export function decide(input: BridgeInput): BridgeDecision {
     body: raw.subarray(0, DEAD_LETTER_BODY_LIMIT),
     originalBytes: raw.byteLength,
   });
+  const who = input.identity;
+  if (who && !mayPublish(who, input.topic)) {
+    const name = who.kind === "sensor" ? `sensor ${who.sensorId}` : who.kind;
+    return refuse(
+      "not_authorized",
+      `${name} may not publish to ${input.topic.slice(0, 200)}`,
+      sensorOf(who),
+      undefined,
+      "rejected.not_authorized",
+    );
+  }
   if (!topic.ok) return refuse("invalid_topic", topic.error, undefined, undefined, "rejected.topic");
   if (raw.byteLength > input.maxPayloadBytes) {
     return refuse(

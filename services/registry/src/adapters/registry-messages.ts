@@ -8,11 +8,10 @@ import {
   connectionEventSchema,
   describeIssues,
   GATEWAY_ACTIVITY_ROUTING_KEY,
+  parseBusMessage,
   type StatusMessage,
-  sensorIdFromRoutingKey,
   statusMessageSchema,
 } from "@sensorstream/contracts";
-import type { z } from "zod";
 
 export type RegistryMessage =
   | { kind: "status"; message: StatusMessage }
@@ -20,36 +19,33 @@ export type RegistryMessage =
   | { kind: "ack"; message: AckMessage }
   | { kind: "activity"; message: ActivityReport };
 
-const SUFFIXES: ReadonlyArray<[string, RegistryMessage["kind"], z.ZodType]> = [
-  [".status", "status", statusMessageSchema],
-  [".connection", "connection", connectionEventSchema],
-  [".commands.ack", "ack", ackMessageSchema],
-];
+type Result = { ok: true; value: RegistryMessage } | { ok: false; error: string };
 
 /** Parses what arrives on the registry queue, by routing key. Never throws. */
-export function parseRegistryDelivery(
-  d: Delivery,
-): { ok: true; value: RegistryMessage } | { ok: false; error: string } {
+export function parseRegistryDelivery(d: Delivery): Result {
+  const key = d.routingKey;
+  if (key === GATEWAY_ACTIVITY_ROUTING_KEY) return parseActivity(d.content);
+  // Per-sensor events: the contract's schema, and a sensor_id that matches the routing key.
+  const as = <K extends RegistryMessage["kind"]>(
+    kind: K,
+    r: { ok: true; message: unknown } | { ok: false; error: string },
+  ) => (r.ok ? ({ ok: true, value: { kind, message: r.message } as RegistryMessage } as const) : r);
+  if (key.endsWith(".status")) return as("status", parseBusMessage(statusMessageSchema, d.content, key));
+  if (key.endsWith(".connection")) return as("connection", parseBusMessage(connectionEventSchema, d.content, key));
+  if (key.endsWith(".commands.ack")) return as("ack", parseBusMessage(ackMessageSchema, d.content, key));
+  return { ok: false, error: `the registry does not handle routing key ${key}` };
+}
+
+/** The gateway's activity report names many sensors, so it has no sensor id to check against its key. */
+function parseActivity(content: Buffer): Result {
   let json: unknown;
   try {
-    json = JSON.parse(d.content.toString("utf8"));
+    json = JSON.parse(content.toString("utf8"));
   } catch (err) {
     return { ok: false, error: `not JSON: ${(err as Error).message}` };
   }
-  if (d.routingKey === GATEWAY_ACTIVITY_ROUTING_KEY) {
-    const r = activityReportSchema.safeParse(json);
-    return r.success
-      ? { ok: true, value: { kind: "activity", message: r.data } }
-      : { ok: false, error: describeIssues(r.error.issues) };
-  }
-  const match = SUFFIXES.find(([suffix]) => d.routingKey.endsWith(suffix));
-  if (!match) return { ok: false, error: `the registry does not handle routing key ${d.routingKey}` };
-  const [, kind, schema] = match;
-  const r = schema.safeParse(json);
-  if (!r.success) return { ok: false, error: describeIssues(r.error.issues) };
-  const value = { kind, message: r.data } as RegistryMessage;
-  if (value.kind !== "activity" && sensorIdFromRoutingKey(d.routingKey) !== value.message.sensor_id) {
-    return { ok: false, error: `routing key ${d.routingKey} does not match sensor_id ${value.message.sensor_id}` };
-  }
-  return { ok: true, value };
+  const r = activityReportSchema.safeParse(json);
+  return r.success
+    ? { ok: true, value: { kind: "activity", message: r.data } }
+    : { ok: false, error: describeIssues(r.error.issues) };
 }

@@ -188,19 +188,6 @@ export class SensorAdmin {
     }
   }
 
-  async presenceHistory(
-    id: string,
-    page: { limit: number; before?: string | undefined },
-  ): Promise<Array<{ time: string; state: string; previous: string | null; reason: string }>> {
-    const r = await this.pool.query<{ time: Date; state: string; previous: string | null; reason: string }>(
-      `SELECT time, state, previous, reason FROM sensor_presence_history
-        WHERE sensor_id = $1 AND ($2::timestamptz IS NULL OR time < $2)
-        ORDER BY time DESC LIMIT $3`,
-      [id, page.before ?? null, page.limit],
-    );
-    return r.rows.map((x) => ({ ...x, time: x.time.toISOString() }));
-  }
-
   /**
    * Presence transitions newest first, one page at a time. The cursor is the (time, state, reason) of the
    * last entry of the previous page: two transitions of a sensor can share a timestamp, and consecutive ones
