@@ -19,6 +19,12 @@ export const connectionEventSchema = z.object({
   /** For a disconnect: true when the client sent DISCONNECT (no Last Will is published then). */
   clean: z.boolean(),
   client_id: z.string().max(256),
+  /**
+   * When this connection was accepted (by the reporting gateway's clock); equal to received_at for a connect.
+   * Presence is ordered by connection: a disconnect of a connection older than the sensor's current one is stale.
+   * Absent on older messages.
+   */
+  connected_at: busTime.optional(),
 });
 export type ConnectionEvent = z.output<typeof connectionEventSchema>;
 

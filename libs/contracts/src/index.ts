@@ -1,4 +1,9 @@
 export { parseBusMessage } from "./bus-messages.js";
+export {
+  CREDENTIALS_REVOKED_ROUTING_KEY,
+  type CredentialRevoked,
+  credentialRevokedSchema,
+} from "./credentials.js";
 export { describeIssues, REJECT_REASONS, type Rejection, type RejectReason } from "./errors.js";
 export {
   type ActivityReport,

@@ -91,7 +91,16 @@ export type LogEntry = z.output<typeof logEntrySchema>;
 export const logMessageSchema = z.object({ ...envelope, entries: z.array(logEntrySchema).min(1) });
 export type LogMessage = z.output<typeof logMessageSchema>;
 
-export const statusMessageSchema = z.object({ ...envelope, status: deviceStatusSchema });
+export const statusMessageSchema = z.object({
+  ...envelope,
+  status: deviceStatusSchema,
+  /**
+   * When the MQTT connection that carried this status (or whose Last Will it is) was accepted, by the accepting
+   * gateway's clock. The registry orders presence by connection: a Last Will of an older connection never marks a
+   * sensor that has reconnected since (possibly on another gateway replica) offline. Absent on older messages.
+   */
+  connected_at: busTime.optional(),
+});
 export type StatusMessage = z.output<typeof statusMessageSchema>;
 
 export const ackMessageSchema = z.object({ ...envelope, ack: deviceAckSchema });
