@@ -1,3 +1,6 @@
+import type { RejectReason } from "@sensorstream/contracts";
+import { PermanentError } from "./pipeline/errors.js";
+
 /** A message taken from the queue, parsed, with the ways to settle it. */
 export type Pending<T> = {
   message: T;
@@ -5,13 +8,20 @@ export type Pending<T> = {
   live(): boolean;
   ack(): void;
   /** Dead-letters it with the reason (durably), then acks it. */
-  reject(error: string): Promise<void>;
+  reject(error: string, reason: RejectReason): Promise<void>;
 };
 
-/** The port to storage. `isPermanent` tells a bad-data error from an outage. */
+/** One message of a written batch that the store refused on its own (the rest of the batch stands). */
+export type Refused<T> = { message: T; reason: RejectReason; error: string };
+
+/**
+ * The port to storage. `isPermanent` tells a bad-data error from an outage (a PermanentError always is one).
+ * `refused` names messages of a successful write that are to be dead-lettered rather than acked.
+ */
 export type BatchStore<T, R> = {
   write(messages: readonly T[]): Promise<R>;
   isPermanent(err: unknown): boolean;
+  refused?(result: R): readonly Refused<T>[];
 };
 
 export type BatcherOptions<T, R> = {
@@ -23,7 +33,7 @@ export type BatcherOptions<T, R> = {
   /** Waits before retrying a transient failure; `attempt` starts at 1. */
   retryDelay: (attempt: number) => Promise<void>;
   onWritten?: (messages: readonly T[], result: R, seconds: number) => void;
-  onTransient?: (err: unknown, attempt: number) => void;
+  onTransient?: (err: unknown, attempt: number, messages: number) => void;
   onRejected?: (p: Pending<T>, error: string) => void;
   setTimer?: (fn: () => void, ms: number) => unknown;
   clearTimer?: (t: unknown) => void;
@@ -91,7 +101,7 @@ export class Batcher<T, R> {
         await this.#writeOrBisect(live);
         return;
       } catch (err) {
-        this.#o.onTransient?.(err, attempt);
+        this.#o.onTransient?.(err, attempt, live.length);
         if (this.#stopped) return;
         await this.#o.retryDelay(attempt);
       }
@@ -104,19 +114,28 @@ export class Batcher<T, R> {
       const started = performance.now();
       const result = await this.#o.store.write(batch.map((p) => p.message));
       const seconds = (performance.now() - started) / 1000;
-      for (const p of batch) p.ack();
+      const refused = new Map((this.#o.store.refused?.(result) ?? []).map((r) => [r.message, r]));
+      for (const p of batch) {
+        const r = refused.get(p.message);
+        if (r === undefined) p.ack();
+        else {
+          this.#o.onRejected?.(p, r.error);
+          await p.reject(r.error, r.reason);
+        }
+      }
       this.#o.onWritten?.(
         batch.map((p) => p.message),
         result,
         seconds,
       );
     } catch (err) {
-      if (!this.#o.store.isPermanent(err)) throw err;
+      const permanent = err instanceof PermanentError;
+      if (!permanent && !this.#o.store.isPermanent(err)) throw err;
       if (batch.length === 1) {
         const only = batch[0] as Pending<T>;
-        const error = `cannot be stored: ${(err as Error).message}`;
+        const error = permanent ? err.message : `cannot be stored: ${(err as Error).message}`;
         this.#o.onRejected?.(only, error);
-        await only.reject(error);
+        await only.reject(error, permanent ? err.reason : "permanent_store_error");
         return;
       }
       const mid = Math.ceil(batch.length / 2);

@@ -16,6 +16,13 @@ export type BusConnectionOptions = {
  * One AMQP connection that re-establishes itself with backoff. Publishers and consumers register
  * a setup that runs on every (re)connect and opens their channels; any channel that dies takes the
  * connection down with it, so every part is rebuilt together from a known state.
+ *
+ * Why not amqp-connection-manager, which does the reconnecting for you: it keeps publishes made while
+ * disconnected in an unbounded in-memory buffer and resolves them later, so a publish can no longer
+ * mean "RabbitMQ has it" (the gateway's PUBACK waits for exactly that) and an outage grows the heap
+ * without limit; and acks sent on a channel that died are silently dropped, so a caller may believe it
+ * settled a delivery that will in fact come again. We need a publish to fail fast ("unavailable") and
+ * a delivery to know it is dead (Delivery.live), so we keep this small class.
  */
 export class BusConnection {
   readonly #opts: BusConnectionOptions;

@@ -1,6 +1,9 @@
 import { DEAD_LETTER_EXCHANGE, type RejectReason } from "@sensorstream/contracts";
 import { counter, type Registry } from "@sensorstream/runtime";
-import type { ConfirmPublisher } from "./publisher.js";
+import type { PublishOptions } from "./publisher.js";
+
+/** Where dead letters go: a confirmed publish (ConfirmPublisher, or a Bus implementation's own). */
+export type Publish = (routingKey: string, content: Buffer, o: PublishOptions) => Promise<void>;
 
 /** Headers a dead letter carries; consumers of dead_letters rely on these names. */
 export const DEAD_LETTER_HEADERS = {
@@ -24,15 +27,32 @@ export type DeadLetter = {
   sensorId?: string;
   topic?: string;
   originalBytes?: number;
+  /** The x-schema-version of the rejected bus message; absent for a device's raw payload. */
+  schemaVersion?: number;
 };
+
+/** The headers a dead letter carries. */
+export function deadLetterHeaders(d: DeadLetter): Record<string, unknown> {
+  const h = DEAD_LETTER_HEADERS;
+  const headers: Record<string, unknown> = {
+    [h.reason]: d.reason,
+    [h.error]: d.error.slice(0, 1000),
+    [h.source]: d.source,
+    [h.routingKey]: d.routingKey,
+  };
+  if (d.sensorId !== undefined) headers[h.sensorId] = d.sensorId;
+  if (d.topic !== undefined) headers[h.topic] = d.topic.slice(0, 500);
+  if (d.originalBytes !== undefined) headers[h.originalBytes] = d.originalBytes;
+  return headers;
+}
 
 /** Publishes rejected input, with its reason in headers, to the dead-letter exchange (confirmed). */
 export class DeadLetterPublisher {
-  readonly #publisher: ConfirmPublisher;
+  readonly #publish: Publish;
   readonly #count;
 
-  constructor(publisher: ConfirmPublisher, registry: Registry) {
-    this.#publisher = publisher;
+  constructor(publisher: { publish: Publish }, registry: Registry) {
+    this.#publish = (key, content, o) => publisher.publish(key, content, o);
     this.#count = counter(registry, {
       name: "sensorstream_dead_letters_total",
       help: "Messages dead-lettered by the platform, by the service that rejected them and why",
@@ -41,21 +61,12 @@ export class DeadLetterPublisher {
   }
 
   async publish(d: DeadLetter): Promise<void> {
-    const h = DEAD_LETTER_HEADERS;
-    const headers: Record<string, unknown> = {
-      [h.reason]: d.reason,
-      [h.error]: d.error.slice(0, 1000),
-      [h.source]: d.source,
-      [h.routingKey]: d.routingKey,
-    };
-    if (d.sensorId !== undefined) headers[h.sensorId] = d.sensorId;
-    if (d.topic !== undefined) headers[h.topic] = d.topic.slice(0, 500);
-    if (d.originalBytes !== undefined) headers[h.originalBytes] = d.originalBytes;
-    await this.#publisher.publish(d.routingKey, d.body, {
+    await this.#publish(d.routingKey, d.body, {
       messageId: d.messageId,
       exchange: DEAD_LETTER_EXCHANGE,
-      headers,
+      headers: deadLetterHeaders(d),
       contentType: "application/octet-stream",
+      schemaVersion: d.schemaVersion ?? null,
     });
     this.#count.inc({ source: d.source, reason: d.reason });
   }

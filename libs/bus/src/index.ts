@@ -1,14 +1,31 @@
 export {
   type BatchConsumer,
   type BatchConsumerOptions,
-  type Parsed,
   startBatchConsumer,
   type WriteCounts,
 } from "./batch-consumer.js";
-export { Batcher, type BatcherOptions, type BatchStore, type Pending } from "./batcher.js";
+export { Batcher, type BatcherOptions, type BatchStore, type Pending, type Refused } from "./batcher.js";
 export { BusConnection, type BusConnectionOptions, redact, type Setup } from "./connection.js";
-export { type ConsumerOptions, type Delivery, QueueConsumer } from "./consumer.js";
-export { DEAD_LETTER_HEADERS, type DeadLetter, DeadLetterPublisher } from "./dead-letter.js";
+export { type ConsumerOptions as QueueConsumerOptions, type Delivery, QueueConsumer } from "./consumer.js";
+export { DEAD_LETTER_HEADERS, type DeadLetter, DeadLetterPublisher, deadLetterHeaders } from "./dead-letter.js";
+export { MemoryBus, type MemoryBusOptions } from "./memory/memory-bus.js";
+export { PermanentError } from "./pipeline/errors.js";
+export type { BatchOptions, Consumer, ConsumerOptions, SingleOptions } from "./pipeline/options.js";
+export { startConsumer } from "./pipeline/start-consumer.js";
+export {
+  type BatchHandler,
+  type BatchRejection,
+  type Handler,
+  type Message,
+  OUTCOMES,
+  type Outcome,
+  type Parse,
+  type Parsed,
+  type PipelineObserver,
+  type Reject,
+  reject,
+} from "./pipeline/types.js";
+export type { Bus, ConsumeOptions, Subscription } from "./port.js";
 export {
   ConfirmPublisher,
   type ConfirmPublisherOptions,
@@ -16,5 +33,7 @@ export {
   PublishError,
   type PublishFailure,
   type PublishOptions,
+  publishHeaders,
 } from "./publisher.js";
+export { RabbitBus, type RabbitBusOptions } from "./rabbit-bus.js";
 export { DEAD_LETTER_QUEUE, declareTopology, QUEUES, type QueueSpec, queueArguments } from "./topology.js";

@@ -1,3 +1,4 @@
+import { CURRENT_SCHEMA_VERSION, SCHEMA_VERSION_HEADER } from "@sensorstream/contracts";
 import { counter, histogram, LATENCY_BUCKETS, type Logger, type Registry } from "@sensorstream/runtime";
 import type { ConfirmChannel } from "amqplib";
 import type { BusConnection } from "./connection.js";
@@ -27,7 +28,19 @@ export type PublishOptions = {
    * nobody listens (presence changes) set it to false.
    */
   mandatory?: boolean;
+  /**
+   * The contract version of the body, sent as the x-schema-version header; default CURRENT_SCHEMA_VERSION.
+   * null for bytes that follow no platform contract (a device's raw payload in a dead letter).
+   */
+  schemaVersion?: number | null;
 };
+
+/** The AMQP headers of a publish: the caller's, plus the schema version unless it is null. */
+export function publishHeaders(o: PublishOptions): Record<string, unknown> | undefined {
+  const version = o.schemaVersion === undefined ? CURRENT_SCHEMA_VERSION : o.schemaVersion;
+  if (version === null) return o.headers;
+  return { ...o.headers, [SCHEMA_VERSION_HEADER]: version };
+}
 
 export type ConfirmPublisherOptions = {
   exchange: string;
@@ -115,6 +128,7 @@ export class ConfirmPublisher {
     }
     if (this.#drained) await this.#drained;
     const exchange = o.exchange ?? this.#opts.exchange;
+    const headers = publishHeaders(o);
     return new Promise<void>((resolve, reject) => {
       let ok: boolean;
       try {
@@ -128,7 +142,7 @@ export class ConfirmPublisher {
             messageId: o.messageId,
             contentType: o.contentType ?? "application/json",
             timestamp: o.timestamp ?? Math.floor(Date.now() / 1000),
-            ...(o.headers ? { headers: o.headers } : {}),
+            ...(headers ? { headers } : {}),
           },
           (err) => {
             // basic.return arrives before basic.ack for the same message, so the set is current.

@@ -10,6 +10,7 @@ export const REJECT_REASONS = [
   "not_authorized",
   "unroutable",
   "permanent_store_error",
+  "unsupported_version",
 ] as const;
 export type RejectReason = (typeof REJECT_REASONS)[number];
 

@@ -52,6 +52,12 @@ export {
   type Presence,
   presenceSchema,
 } from "./platform-messages.js";
+export {
+  CURRENT_SCHEMA_VERSION,
+  checkSchemaVersion,
+  SCHEMA_VERSION_HEADER,
+  type SchemaVersionResult,
+} from "./schema-version.js";
 export { isSensorId, SENSOR_ID_PATTERN, sensorIdSchema } from "./sensor-id.js";
 export {
   epochMillisToMicros,

@@ -1,9 +1,9 @@
 import {
   type BatchStore,
-  BusConnection,
   type Delivery,
   type Parsed,
   type QueueSpec,
+  RabbitBus,
   startBatchConsumer,
   type WriteCounts,
 } from "@sensorstream/bus";
@@ -67,7 +67,7 @@ export async function startIngester<T, R extends WriteCounts>(
     registry,
   });
 
-  const bus = new BusConnection({ url: config.AMQP_URL, name: deps.name ?? spec.service, logger, registry });
+  const bus = new RabbitBus({ url: config.AMQP_URL, name: deps.name ?? spec.service, logger, registry });
   const consumer = await startBatchConsumer({
     bus,
     queue: spec.queue,

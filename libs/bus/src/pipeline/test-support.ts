@@ -1,0 +1,64 @@
+import { SCHEMA_VERSION_HEADER } from "@sensorstream/contracts";
+import { createRegistry, type Registry } from "@sensorstream/runtime";
+import { MemoryBus } from "../memory/memory-bus.js";
+import type { QueueSpec } from "../topology.js";
+import type { Parse } from "./types.js";
+
+/** Helpers for the pipeline's unit tests (not exported from the lib). */
+export const QUEUE: QueueSpec = { name: "work", bindings: ["*.data"], maxLength: 1_000, deliveryLimit: 20 };
+
+export type Body = { sensor_id: string; msg_id: string; n: number };
+
+/** A minimal contract: JSON with a sensor_id that matches the routing key and a numeric n. */
+export const parseBody: Parse<Body> = (d) => {
+  let json: unknown;
+  try {
+    json = JSON.parse(d.content.toString("utf8"));
+  } catch (err) {
+    return { ok: false, error: `not JSON: ${(err as Error).message}` };
+  }
+  const b = json as Partial<Body>;
+  if (typeof b.n !== "number" || typeof b.sensor_id !== "string") return { ok: false, error: "n: required" };
+  return { ok: true, message: b as Body };
+};
+
+export async function memoryBus(): Promise<MemoryBus> {
+  const bus = new MemoryBus({ waitForConnectionMs: 1_000 });
+  await bus.declare([QUEUE]);
+  return bus;
+}
+
+export async function send(
+  bus: MemoryBus,
+  sensor: string,
+  n: number,
+  o: { version?: number | null; raw?: string } = {},
+): Promise<void> {
+  const body = o.raw ?? JSON.stringify({ sensor_id: sensor, msg_id: `${sensor}-${n}`, n });
+  await bus.publish(`sensor_${sensor}.data`, Buffer.from(body), {
+    messageId: `${sensor}-${n}`,
+    ...(o.version === undefined ? {} : { schemaVersion: o.version }),
+  });
+}
+
+export const fastRetry = { minMs: 1, maxMs: 2 };
+
+export { createRegistry, type Registry, SCHEMA_VERSION_HEADER };
+
+/** The value of a counter sample with these labels (0 when absent). */
+export async function sample(registry: Registry, name: string, labels: Record<string, string>): Promise<number> {
+  const metric = registry.getSingleMetric(name);
+  if (!metric) return 0;
+  const { values } = await metric.get();
+  const found = values.find((v) => Object.entries(labels).every(([k, x]) => v.labels[k] === x));
+  return found?.value ?? 0;
+}
+
+/** Waits until fn returns true (a few thousand event-loop turns at most). */
+export async function until(fn: () => boolean | Promise<boolean>, what: string): Promise<void> {
+  for (let i = 0; i < 5_000; i++) {
+    if (await fn()) return;
+    await new Promise((r) => setTimeout(r, 1));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}

@@ -1,0 +1,48 @@
+import type { Delivery } from "./consumer.js";
+import type { DeadLetter } from "./dead-letter.js";
+import type { PublishOptions } from "./publisher.js";
+import type { QueueSpec } from "./topology.js";
+
+/** What a consumer asks of the bus: one queue, a prefetch window, and a callback per delivery. */
+export type ConsumeOptions = {
+  queue: string;
+  /** Deliveries handed out and not yet settled; the broker holds the rest back. */
+  prefetch: number;
+  onMessage: (d: Delivery) => void;
+  /** The channel went away: every delivery not yet settled will come again (redelivered). */
+  onChannelLost?: () => void;
+};
+
+/** A running consumer. It re-subscribes by itself after a reconnect. */
+export type Subscription = {
+  readonly ready: boolean;
+  /** Stops handing out deliveries; those already handed out can still be settled. */
+  pause(): void;
+  /** Ends the subscription: unsettled deliveries return to the queue. */
+  close(): Promise<void>;
+};
+
+/**
+ * The message bus as the services see it. RabbitBus is the production implementation; MemoryBus keeps the same
+ * semantics in one process (unit tests, and later an embedded bus). One conformance suite holds both to the contract:
+ *
+ * - declare: the platform exchanges, the dead-letter queue and the given queues with their bindings (idempotent,
+ *   and in force again after every reconnect);
+ * - publish: resolves only once the broker has the message in at least one queue; a message no queue takes
+ *   (mandatory, the default), a full queue (reject-publish) or a lost connection reject it with a PublishError;
+ * - consume: manual acks; whatever is not acked when the channel goes comes again, marked redelivered; a delivery
+ *   returned more often than its queue's deliveryLimit goes to the dead-letter exchange;
+ * - deadLetter: a confirmed publish to the dead-letter exchange with the reason in headers.
+ */
+export type Bus = {
+  declare(queues: readonly QueueSpec[]): Promise<void>;
+  publish(routingKey: string, content: Buffer, options: PublishOptions): Promise<void>;
+  deadLetter(letter: DeadLetter): Promise<void>;
+  consume(options: ConsumeOptions): Promise<Subscription>;
+  readonly connected: boolean;
+  /** Resolves true once connected, false after timeoutMs. */
+  waitConnected(timeoutMs: number): Promise<boolean>;
+  /** Connects (and keeps reconnecting); declare/consume may be called before or after. */
+  start(): void;
+  close(): Promise<void>;
+};
