@@ -49,8 +49,10 @@ export class MemoryQueue {
 
   /** false when the queue is full and refuses publishes. */
   offer(m: StoredMessage): boolean {
-    if (this.ready.length >= this.settings.maxLength) {
-      if (this.settings.overflow === "reject-publish") return false;
+    // Only ready messages count (those handed out do not), as in a RabbitMQ quorum queue; and, as there, the limit
+    // is checked before a message joins, so reject-publish lets the queue reach maxLength + 1.
+    if (this.settings.overflow === "reject-publish" && this.ready.length > this.settings.maxLength) return false;
+    if (this.settings.overflow === "drop-head" && this.ready.length >= this.settings.maxLength) {
       const dropped = this.ready.shift();
       if (dropped && this.settings.deadLetterExchange) this.deadLetter(dropped, this, "maxlen");
     }
