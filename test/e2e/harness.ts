@@ -128,12 +128,16 @@ export async function startSpine(
 export const metricsText = (r: Registry): Promise<string> => r.metrics();
 
 /** Publishes normalized messages straight onto the bus, as the gateway would (confirmed). */
-export async function publishDirect(url: string, messages: Array<{ key: string; body: unknown }>): Promise<void> {
+export async function publishDirect(
+  url: string,
+  messages: Array<{ key: string; body: unknown; headers?: Record<string, unknown> }>,
+): Promise<void> {
   const conn = await amqp.connect(url);
   const ch = await conn.createConfirmChannel();
   for (const [i, m] of messages.entries()) {
     const content = Buffer.from(typeof m.body === "string" ? m.body : JSON.stringify(m.body));
-    ch.publish("sensor_streaming", m.key, content, { persistent: true, messageId: `direct-${i}` });
+    const headers = m.headers ? { headers: m.headers } : {};
+    ch.publish("sensor_streaming", m.key, content, { persistent: true, messageId: `direct-${i}`, ...headers });
   }
   await ch.waitForConfirms();
   await conn.close();

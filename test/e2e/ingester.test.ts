@@ -1,5 +1,5 @@
 import { DEAD_LETTER_HEADERS } from "@sensorstream/bus";
-import { formatMicros } from "@sensorstream/contracts";
+import { formatMicros, SCHEMA_VERSION_HEADER } from "@sensorstream/contracts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { metricValue } from "../fixtures/prometheus.js";
 import { waitFor } from "../fixtures/wait.js";
@@ -104,6 +104,28 @@ describe("measurement ingester", () => {
       "invalid_payload",
     ]);
     expect(await countRows(spine.db, "sensor_id IN ('junk-1', 'junk-2', 'other')")).toBe(0);
+  });
+
+  it("dead-letters a message of a schema version it does not know; an unversioned one is version 1", async () => {
+    await publishDirect(spine.vhost.url, [
+      { ...message("v-future", 1), headers: { [SCHEMA_VERSION_HEADER]: 2 } },
+      { ...message("v-one", 1), headers: { [SCHEMA_VERSION_HEADER]: 1 } },
+      message("v-none", 1),
+    ]);
+    await waitFor(async () => (await countRows(spine.db, "sensor_id IN ('v-one', 'v-none')")) === 2, {
+      message: "the version 1 and unversioned rows",
+    });
+    const letters = await waitFor(
+      async () => {
+        const l = await spine.vhost.readQueue("dead_letters", 50);
+        return l.length > 0 ? l : false;
+      },
+      { message: "no dead letter" },
+    );
+    expect(letters).toHaveLength(1);
+    expect(letters[0]?.headers[DEAD_LETTER_HEADERS.reason]).toBe("unsupported_version");
+    expect(letters[0]?.headers[DEAD_LETTER_HEADERS.sensorId]).toBe("v-future");
+    expect(await countRows(spine.db, "sensor_id = 'v-future'")).toBe(0);
   });
 
   it("drains in-flight work on stop: everything received is committed and acked", async () => {

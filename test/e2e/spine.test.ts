@@ -1,5 +1,5 @@
 import { DEAD_LETTER_HEADERS } from "@sensorstream/bus";
-import { formatMicros, parseRfc3339ToMicros } from "@sensorstream/contracts";
+import { formatMicros, parseRfc3339ToMicros, SCHEMA_VERSION_HEADER } from "@sensorstream/contracts";
 import amqp from "amqplib";
 import mqtt from "mqtt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -133,6 +133,8 @@ describe("telemetry spine: MQTT -> gateway -> RabbitMQ -> ingester -> PostgreSQL
     expect(reasons).toEqual(bad.map(([, , r]) => r).sort());
     const typed = letters.find((l) => String(l.headers[DEAD_LETTER_HEADERS.error]).includes("values.temp_c"));
     expect(typed, "the error names the field").toBeDefined();
+    // A device's raw payload follows no bus contract: its dead letter carries no schema version.
+    expect(letters.map((l) => l.headers[SCHEMA_VERSION_HEADER])).toEqual(letters.map(() => undefined));
     const oversized = letters.find((l) => l.headers[DEAD_LETTER_HEADERS.reason] === "payload_too_large");
     expect(Number(oversized?.headers[DEAD_LETTER_HEADERS.originalBytes])).toBe(4096);
 
@@ -141,6 +143,19 @@ describe("telemetry spine: MQTT -> gateway -> RabbitMQ -> ingester -> PostgreSQL
     expect(metricValue(text, "sensorstream_gateway_rejected_total", { reason: "malformed_json" })).toBe(1);
     expect(metricValue(text, "sensorstream_gateway_rejected_total", { reason: "payload_too_large" })).toBe(1);
     expect(metricValue(text, "sensorstream_dead_letters_total", { source: "gateway" })).toBe(bad.length);
+  });
+
+  it("stamps what the gateway publishes on the bus with its schema version", async () => {
+    const c = await spine.connect("versioned-1");
+    await c.publishAsync("sensors/versioned-1/status", JSON.stringify({ state: "online" }), { qos: 1 });
+    // Nobody consumes the registry queue in this spine: the status waits there.
+    const status = await waitFor(
+      async () =>
+        (await spine.vhost.readQueue("registry", 1_000)).find((m) => m.routingKey === "sensor_versioned-1.status"),
+      { message: "the status message on the registry queue" },
+    );
+    expect(status.headers[SCHEMA_VERSION_HEADER]).toBe(1);
+    expect(JSON.parse(status.content.toString())).not.toHaveProperty("v");
   });
 
   it("never duplicates a row when the same message is delivered twice", async () => {
