@@ -60,10 +60,8 @@ export function startBatchConsumer<T, R extends WriteCounts>(o: BatchConsumerOpt
     },
     observe: {
       onOutcome(outcome, n) {
-        if (outcome === "transient") return;
-        m.messages.inc({ ...label, outcome }, n);
-        if (outcome === "permanent")
-          o.logger.warn({ ingester: o.name }, "dead-lettering a message the database refused");
+        // The ingester counter never had "transient": those are sensorstream_ingester_transient_errors_total.
+        if (outcome !== "transient") m.messages.inc({ ...label, outcome }, n);
       },
       onTransient(err, attempt) {
         o.onStoreHealth?.(false);
