@@ -99,9 +99,9 @@ export async function startConsumer<T>(o: ConsumerOptions<T>): Promise<Consumer>
     },
     async stop() {
       sub.pause();
-      // A batch consumer writes what it collected (its batch is already taken); a single one stops retrying at once.
+      // A batch consumer first writes what it collected. A single-message one lets the call in progress finish (and
+      // ack); messages still waiting in its lanes are not started and return to the queue when the channel closes.
       if ("handleBatch" in o) await runner.drain();
-      else stopping.abort();
       runner.stop();
       stopping.abort();
       await runner.drain();
