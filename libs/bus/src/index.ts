@@ -9,6 +9,7 @@ export { BusConnection, type BusConnectionOptions, redact, type Setup } from "./
 export { type ConsumerOptions as QueueConsumerOptions, type Delivery, QueueConsumer } from "./consumer.js";
 export { DEAD_LETTER_HEADERS, type DeadLetter, DeadLetterPublisher, deadLetterHeaders } from "./dead-letter.js";
 export { MemoryBus, type MemoryBusOptions } from "./memory/memory-bus.js";
+export { contractParser } from "./pipeline/contract-parser.js";
 export { PermanentError } from "./pipeline/errors.js";
 export type { BatchOptions, Consumer, ConsumerOptions, SingleOptions } from "./pipeline/options.js";
 export { startConsumer } from "./pipeline/start-consumer.js";

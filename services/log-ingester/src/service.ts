@@ -1,5 +1,5 @@
-import { type Delivery, type Parsed, QUEUES } from "@sensorstream/bus";
-import { type LogMessage, logMessageSchema, parseBusMessage } from "@sensorstream/contracts";
+import { contractParser, QUEUES } from "@sensorstream/bus";
+import { logMessageSchema } from "@sensorstream/contracts";
 import { type Ingester, type IngesterSettings, startIngester } from "@sensorstream/measurement-ingester";
 import type { Health, Logger, Registry } from "@sensorstream/runtime";
 import { logMetrics } from "./adapters/metrics.js";
@@ -30,5 +30,4 @@ export async function startLogIngester(config: LogIngesterSettings, deps: LogIng
   });
 }
 
-export const parseLogDelivery = (d: Delivery): Parsed<LogMessage> =>
-  parseBusMessage(logMessageSchema, d.content, d.routingKey);
+export const parseLogDelivery = contractParser(logMessageSchema);

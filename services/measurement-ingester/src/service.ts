@@ -1,5 +1,5 @@
-import { type Delivery, type Parsed, QUEUES } from "@sensorstream/bus";
-import { type MeasurementMessage, measurementMessageSchema, microsOf, parseBusMessage } from "@sensorstream/contracts";
+import { contractParser, QUEUES } from "@sensorstream/bus";
+import { measurementMessageSchema, microsOf } from "@sensorstream/contracts";
 import { measurementMetrics } from "./adapters/metrics.js";
 import { PgMeasurementStore } from "./adapters/pg-store.js";
 import { rowCount } from "./core/rows.js";
@@ -34,5 +34,4 @@ export async function startMeasurementIngester(config: IngesterSettings, deps: I
   });
 }
 
-export const parseMeasurementDelivery = (d: Delivery): Parsed<MeasurementMessage> =>
-  parseBusMessage(measurementMessageSchema, d.content, d.routingKey);
+export const parseMeasurementDelivery = contractParser(measurementMessageSchema);
