@@ -150,7 +150,7 @@ export class MemoryBus implements Bus {
 
   /** Takes up to max ready messages out of a queue, as a test reading it would. */
   take(queue: string, max = 10_000): StoredMessage[] {
-    return this.#mustQueue(queue).ready.splice(0, max);
+    return this.#mustQueue(queue).ready.take(max);
   }
 
   async close(): Promise<void> {

@@ -1,4 +1,5 @@
 import type { Delivery } from "../consumer.js";
+import { Fifo } from "./fifo.js";
 
 /** A message as a queue holds it. */
 export type StoredMessage = {
@@ -38,7 +39,7 @@ export type DeathReason = "rejected" | "delivery_limit" | "maxlen";
  * first in line again (as a quorum queue does), and dead-lettering past the delivery limit.
  */
 export class MemoryQueue {
-  readonly ready: StoredMessage[] = [];
+  readonly ready = new Fifo<StoredMessage>();
   readonly channels: MemoryChannel[] = [];
   #next = 0;
 
