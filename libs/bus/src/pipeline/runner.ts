@@ -10,6 +10,8 @@ export type RunnerContext = {
   stopping: AbortSignal;
   retry: { minMs: number; maxMs: number };
   observe: PipelineObserver;
+  /** Schema versions the consumer accepts. */
+  versions: readonly number[];
   isPermanent(err: unknown): boolean;
   count(outcome: Outcome, n: number): void;
   /** Dead-letters a parsed message the handler refused (outcome permanent), then acks it. */

@@ -1,14 +1,12 @@
-import type { RejectReason } from "@sensorstream/contracts";
 import type { Delivery } from "../consumer.js";
 import type { Subscription } from "../port.js";
 import { batchRunner } from "./batch-runner.js";
+import { pipelineContext } from "./context.js";
 import { deadLetterAndAck } from "./dead-letter-and-ack.js";
 import { openDelivery } from "./envelope.js";
-import { pipelineMetrics } from "./metrics.js";
 import type { Consumer, ConsumerOptions } from "./options.js";
-import type { Runner, RunnerContext } from "./runner.js";
+import type { Runner } from "./runner.js";
 import { singleRunner } from "./single-runner.js";
-import type { Message, Outcome } from "./types.js";
 
 /**
  * The one message pipeline: declare the queue, consume it, and for every delivery check its schema version, parse
@@ -18,66 +16,27 @@ import type { Message, Outcome } from "./types.js";
 export async function startConsumer<T>(o: ConsumerOptions<T>): Promise<Consumer> {
   const { bus, logger, name } = o;
   await bus.declare([o.queue]);
-  const metrics = pipelineMetrics(o.registry);
-  const label = { consumer: name };
   const stopping = new AbortController();
-  const observe = o.observe ?? {};
-  let pending = 0;
-  const settled = () => {
-    pending = Math.max(0, pending - 1);
-    observe.onPending?.(pending);
-  };
-  const count = (outcome: Outcome, n: number) => {
-    if (n <= 0) return;
-    metrics.messages.inc({ ...label, outcome }, n);
-    observe.onOutcome?.(outcome, n);
-  };
-  const refuse = async (d: Delivery, m: Message<unknown>, reason: RejectReason, error: string) => {
-    count("permanent", 1);
-    m.logger.warn({ reason, error }, "dead-lettering a message its handler refused");
-    await deadLetterAndAck(
-      bus,
-      name,
-      d,
-      { reason, error, sensorId: m.sensorId, schemaVersion: m.schemaVersion },
-      logger,
-      stopping.signal,
-    );
-  };
-  const c: RunnerContext = {
-    metrics,
-    label,
-    stopping: stopping.signal,
-    retry: o.retry ?? { minMs: 200, maxMs: 5_000 },
-    observe,
-    isPermanent: (err) => o.isPermanent?.(err) ?? false,
-    count,
-    refuse,
-  };
+  const c = pipelineContext(o, stopping.signal);
   const runner: Runner<T> =
     "handleBatch" in o
       ? batchRunner(c, o.handleBatch, o.batch)
       : singleRunner(c, o.handle, o.concurrency ?? 1, o.orderKey ?? ((m) => m.sensorId ?? m.routingKey));
-  const versions = o.versions ?? [1];
+  let pending = 0;
+  const setPending = (n: number) => {
+    pending = Math.max(0, n);
+    c.observe.onPending?.(pending);
+  };
 
   const onMessage = (raw: Delivery) => {
-    pending++;
-    observe.onPending?.(pending);
-    const d = tracked(raw, settled);
-    const opened = openDelivery(d, o.parse, { consumer: name, logger, versions });
+    setPending(pending + 1);
+    const d = tracked(raw, () => setPending(pending - 1));
+    const opened = openDelivery(d, o.parse, { consumer: name, logger, versions: c.versions });
     if (opened.ok) return runner.add(d, opened.message);
-    count("invalid", 1);
-    logger.warn(
-      {
-        consumer: name,
-        routing_key: d.routingKey,
-        msg_id: d.messageId,
-        sensor_id: opened.sensorId,
-        reason: opened.reason,
-        error: opened.error,
-      },
-      "dead-lettering a message its contract refuses",
-    );
+    c.count("invalid", 1);
+    const { sensorId, reason, error } = opened;
+    const fields = { consumer: name, routing_key: d.routingKey, msg_id: d.messageId, sensor_id: sensorId };
+    logger.warn({ ...fields, reason, error }, "dead-lettering a message its contract refuses");
     deadLetterAndAck(bus, name, d, opened, logger, stopping.signal).catch((err) =>
       logger.warn({ err }, "could not dead-letter; the message will be redelivered"),
     );
@@ -86,10 +45,7 @@ export async function startConsumer<T>(o: ConsumerOptions<T>): Promise<Consumer>
     queue: o.queue.name,
     prefetch: o.prefetch,
     onMessage,
-    onChannelLost: () => {
-      pending = 0;
-      observe.onPending?.(0);
-    },
+    onChannelLost: () => setPending(0),
   });
   logger.info({ consumer: name, queue: o.queue.name, prefetch: o.prefetch }, "consuming");
 
