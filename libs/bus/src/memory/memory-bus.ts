@@ -161,8 +161,15 @@ export class MemoryBus implements Bus {
   }
 
   #queue(name: string, maxLength: number, overflow: "reject-publish" | "drop-head", limit?: number, dlx?: string) {
-    if (this.#queues.has(name)) return;
     const settings = { name, maxLength, overflow, deliveryLimit: limit, deadLetterExchange: dlx };
+    const existing = this.#queues.get(name);
+    if (existing) {
+      // RabbitMQ answers PRECONDITION_FAILED: a queue's arguments cannot change once it exists.
+      const was = existing.settings;
+      const same = (Object.keys(settings) as Array<keyof typeof settings>).every((k) => was[k] === settings[k]);
+      if (!same) throw new Error(`PRECONDITION_FAILED: queue ${name} exists with other arguments`);
+      return;
+    }
     this.#queues.set(name, new MemoryQueue(settings, (m, q, reason) => this.#die(m, q, reason)));
   }
 
