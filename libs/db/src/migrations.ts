@@ -1,8 +1,9 @@
 import { readdir, readFile } from "node:fs/promises";
-import { backoff, type Logger, sleep } from "@sensorstream/runtime";
+import { backoff, type Logger, sleep, TIMESCALE_MODES } from "@sensorstream/runtime";
 import type pg from "pg";
 
-export const TIMESCALE_MODES = ["auto", "require", "off"] as const;
+// Defined with the TIMESCALEDB config variable (runtime's databaseConfig), which cannot depend on this lib.
+export { TIMESCALE_MODES };
 export type TimescaleMode = (typeof TIMESCALE_MODES)[number];
 
 export type StorageFlavor = { timescale: false } | { timescale: true; version: string };

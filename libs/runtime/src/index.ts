@@ -1,5 +1,14 @@
 export { type Backoff, backoff, sleep } from "./backoff.js";
 export { ConfigError, configOrExit, env, loadConfig } from "./config.js";
+export {
+  batchConsumerConfig,
+  busConfig,
+  databaseConfig,
+  httpConfig,
+  processConfig,
+  serviceProcessConfig,
+  TIMESCALE_MODES,
+} from "./config-fragments.js";
 export { Health } from "./health.js";
 export { createHttpServer, listen, type OpsServerOptions } from "./http-server.js";
 export { createLogger, type Logger, type LoggerOptions, silentLogger } from "./logger.js";

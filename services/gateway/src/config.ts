@@ -1,18 +1,17 @@
-import { env, loadConfig } from "@sensorstream/runtime";
+import { busConfig, databaseConfig, env, loadConfig, serviceProcessConfig } from "@sensorstream/runtime";
 import { z } from "zod";
 
 export const gatewayConfigSchema = z.object({
-  AMQP_URL: env.url("amqp://guest:guest@localhost:5672", ["amqp:", "amqps:"]),
+  ...busConfig,
+  ...serviceProcessConfig,
   /** Read for sensor and subscriber credentials when MQTT_AUTH=required. */
-  DATABASE_URL: env.url("postgresql://postgres@localhost:5432/sensorstream", ["postgres:", "postgresql:"]),
+  DATABASE_URL: databaseConfig.DATABASE_URL,
   /** required: username = sensor id, password = its token; open: anyone (local use only, logged loudly). */
   MQTT_AUTH: z.enum(["required", "open"]).default("required"),
   MQTT_HOST: z.string().default("0.0.0.0"),
   MQTT_PORT: env.port(1883),
   /** MQTT over WebSocket; 0 turns it off. */
   MQTT_WS_PORT: env.port(8083),
-  HTTP_HOST: z.string().default("0.0.0.0"),
-  HTTP_PORT: env.port(8080),
   MAX_PAYLOAD_BYTES: env.int(256 * 1024, 64, 64 * 1024 * 1024),
   MQTT_MAX_CONNECTIONS: env.int(10_000, 1, 1_000_000),
   /** New connections per second allowed from one IP address (bursts of twice that). */
@@ -23,8 +22,6 @@ export const gatewayConfigSchema = z.object({
   ACTIVITY_INTERVAL_MS: env.int(2_000, 100, 60_000),
   /** How long a looked-up credential is trusted before it is read again. */
   CREDENTIAL_CACHE_MS: env.int(10_000, 0, 600_000),
-  DRAIN_TIMEOUT_MS: env.int(20_000, 1_000, 600_000),
-  LOG_LEVEL: env.logLevel(),
 });
 
 export type GatewayConfig = z.output<typeof gatewayConfigSchema>;

@@ -1,13 +1,23 @@
-import { ingesterConfigSchema } from "@sensorstream/measurement-ingester";
-import { env, loadConfig } from "@sensorstream/runtime";
-import type { z } from "zod";
+import {
+  batchConsumerConfig,
+  busConfig,
+  databaseConfig,
+  env,
+  loadConfig,
+  serviceProcessConfig,
+} from "@sensorstream/runtime";
+import { z } from "zod";
 
 /**
- * The measurement ingester's variables, names, defaults and meanings unchanged: one .env configures
- * both ingesters (PREFETCH, BATCH_MAX_ROWS, ... count log lines here instead of readings). Only
- * retention differs: log lines are kept for LOG_RETENTION_DAYS instead of RETENTION_DAYS.
+ * The same shared variables as the measurement ingester, names, defaults and meanings unchanged: one
+ * .env configures both ingesters (PREFETCH, BATCH_MAX_ROWS, ... count log lines here instead of
+ * readings). Only retention differs: log lines are kept for LOG_RETENTION_DAYS.
  */
-export const logIngesterConfigSchema = ingesterConfigSchema.omit({ RETENTION_DAYS: true }).extend({
+export const logIngesterConfigSchema = z.object({
+  ...busConfig,
+  ...databaseConfig,
+  ...serviceProcessConfig,
+  ...batchConsumerConfig,
   /** Days of sensor_logs to keep; 0 keeps them forever. */
   LOG_RETENTION_DAYS: env.int(0, 0, 36_500),
 });
