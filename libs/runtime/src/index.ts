@@ -24,6 +24,7 @@ export {
   Registry,
 } from "./metrics.js";
 export { firstFreePort, isPortFree, PortInUseError } from "./ports.js";
-export { type ProcessConfig, runService, type ServiceDeps } from "./run-service.js";
+export { type ProcessConfig, type ProcessSettings, runService } from "./run-service.js";
+export { defineService, type RunningService, type ServiceDeps, type ServiceDescription } from "./service.js";
 export { installShutdown, type ShutdownOptions } from "./shutdown.js";
-export const VERSION = "0.1.0";
+export { VERSION } from "./version.js";

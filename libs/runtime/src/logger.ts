@@ -2,13 +2,18 @@ import { pino } from "pino";
 
 export type { Logger } from "pino";
 
-export type LoggerOptions = { service: string; version: string; level: string };
+/** `service` is left out for a process that runs several services: each gets a child logger carrying its name. */
+export type LoggerOptions = { service?: string; version: string; level: string };
 
-/** One root logger per process, JSON to stdout; children per message carry sensor_id / msg_id. */
+/**
+ * One root logger per process, JSON to stdout, `version` on every line. A service logs through
+ * `root.child({ service })` (see runService and the all-in-one platform); the message pipeline adds
+ * children per message that carry sensor_id / msg_id.
+ */
 export function createLogger(opts: LoggerOptions) {
   return pino({
     level: opts.level,
-    base: { service: opts.service, version: opts.version },
+    base: opts.service === undefined ? { version: opts.version } : { service: opts.service, version: opts.version },
     timestamp: pino.stdTimeFunctions.isoTime,
     formatters: { level: (label) => ({ level: label }) },
   });

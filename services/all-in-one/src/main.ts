@@ -18,7 +18,9 @@ const say = (line: string) => process.stdout.write(`${line}\n`);
 
 const config = configOrExit(() => loadAllInOneConfig(), "sensorstream");
 
-const logger = createLogger({ service: "sensorstream", version: VERSION, level: config.LOG_LEVEL });
+// The root carries the version; every service logs through its own child ({ service }), this file as all-in-one.
+const root = createLogger({ version: VERSION, level: config.LOG_LEVEL });
+const logger = root.child({ service: "all-in-one" });
 const registry = createRegistry();
 
 if (!(await reachable(config.DATABASE_URL, 5432))) {
@@ -37,7 +39,7 @@ if (!(await reachable(config.AMQP_URL, 5672))) {
 
 let platform: Awaited<ReturnType<typeof startPlatform>>;
 try {
-  platform = await startPlatform(config, { logger, registry });
+  platform = await startPlatform(config, { logger: root, registry });
 } catch (err) {
   if (err instanceof PortInUseError) {
     process.stderr.write(`sensorstream: ${err.message}\n`);

@@ -1,10 +1,6 @@
 import { randomBytes } from "node:crypto";
-import { registerApi } from "@sensorstream/api";
-import { createPool, ensureDatabase } from "@sensorstream/db";
-import { type Gateway, startGateway } from "@sensorstream/gateway";
-import { startLogIngester } from "@sensorstream/log-ingester";
-import { type Ingester, startMeasurementIngester } from "@sensorstream/measurement-ingester";
-import { startRegistry } from "@sensorstream/registry";
+import { ensureDatabase } from "@sensorstream/db";
+import type { Gateway } from "@sensorstream/gateway";
 import {
   createHttpServer,
   firstFreePort,
@@ -14,9 +10,11 @@ import {
   listen,
   PortInUseError,
   type Registry,
+  type RunningService,
 } from "@sensorstream/runtime";
 import type { FastifyInstance } from "fastify";
 import { type AllInOneConfig, DEFAULT_PORTS } from "./config.js";
+import { PLATFORM_SERVICES } from "./services.js";
 
 export type Platform = {
   mqttPort: number;
@@ -29,6 +27,9 @@ export type Platform = {
   apiToken: string;
   stop(): Promise<void>;
 };
+
+/** The gateway's bound ports are what the banner prints (port 0 asks for any free one). */
+const isGateway = (s: RunningService): s is Gateway => "mqttPort" in s && "broker" in s;
 
 type PortKey = keyof typeof DEFAULT_PORTS;
 
@@ -50,7 +51,11 @@ export async function choosePort(
   return port;
 }
 
-/** Every service of the platform in one process, sharing one metrics registry and one HTTP server. */
+/**
+ * Every service of the platform in one process: the same descriptions main.ts runs, sharing one
+ * metrics registry, one readiness report and one HTTP server; each logs through its own child of
+ * the root logger (`service` on every line).
+ */
 export async function startPlatform(
   config: AllInOneConfig,
   deps: { logger: Logger; registry: Registry },
@@ -61,45 +66,38 @@ export async function startPlatform(
   const created = await ensureDatabase(config.DATABASE_URL);
   if (created === "created") notes.push(`created database ${new URL(config.DATABASE_URL).pathname.slice(1)}`);
 
-  const mqttPort = await choosePort(config, "MQTT_PORT", config.MQTT_HOST, notes);
-  const wsPort = await choosePort(config, "MQTT_WS_PORT", config.MQTT_HOST, notes);
-  const httpPort = await choosePort(config, "HTTP_PORT", config.HTTP_HOST, notes);
-
+  const resolved = {
+    ...config,
+    MQTT_PORT: await choosePort(config, "MQTT_PORT", config.MQTT_HOST, notes),
+    MQTT_WS_PORT: await choosePort(config, "MQTT_WS_PORT", config.MQTT_HOST, notes),
+    HTTP_PORT: await choosePort(config, "HTTP_PORT", config.HTTP_HOST, notes),
+    API_TOKEN: config.API_TOKEN ?? randomBytes(24).toString("base64url"),
+  };
+  const http = createHttpServer({ registry, health });
   const stops: Array<() => Promise<void>> = [];
   const stop = async () => {
     for (const s of stops.reverse()) await s().catch((err) => logger.error({ err }, "error while stopping"));
   };
   try {
-    const ingester: Ingester = await startMeasurementIngester(config, { logger, registry, health });
-    stops.push(() => ingester.stop());
-    const logs = await startLogIngester(config, { logger, registry, health });
-    stops.push(() => logs.stop());
-    const sensors = await startRegistry(config, { logger, registry, health });
-    stops.push(() => sensors.stop());
-    const gateway: Gateway = await startGateway(
-      { ...config, MQTT_PORT: mqttPort, MQTT_WS_PORT: wsPort },
-      { logger, registry, health },
-    );
-    stops.push(() => gateway.stop());
-    const pool = createPool({ url: config.DATABASE_URL, logger, max: 2, applicationName: "api" });
-    stops.push(() => pool.end());
-    const apiToken = config.API_TOKEN ?? randomBytes(24).toString("base64url");
-    const http = createHttpServer({ registry, health });
-    await registerApi(http, { pool, logger, auth: { token: apiToken, readAccess: config.API_READ_ACCESS } });
-    const boundHttp = await listen(http, httpPort, config.HTTP_HOST);
+    let mqttPort = resolved.MQTT_PORT;
+    let wsPort: number | undefined = resolved.MQTT_WS_PORT;
+    for (const service of PLATFORM_SERVICES) {
+      const running = await service.start(resolved, {
+        logger: logger.child({ service: service.name }),
+        registry,
+        health,
+        http,
+      });
+      stops.push(() => running.stop());
+      if (isGateway(running)) ({ mqttPort, wsPort } = running);
+    }
+    // Listening last: the API's routes are on this server, and fastify takes no routes once listening.
+    const httpPort = await listen(http, resolved.HTTP_PORT, config.HTTP_HOST);
     stops.push(() => http.close());
-    return {
-      mqttPort: gateway.mqttPort,
-      wsPort: gateway.wsPort,
-      httpPort: boundHttp,
-      http,
-      health,
-      notes,
-      apiToken,
-      stop,
-    };
+    return { mqttPort, wsPort, httpPort, http, health, notes, apiToken: resolved.API_TOKEN, stop };
   } catch (err) {
     await stop();
+    await http.close();
     throw err;
   }
 }

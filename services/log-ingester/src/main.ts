@@ -1,12 +1,5 @@
 #!/usr/bin/env node
-import { configOrExit, runService, VERSION } from "@sensorstream/runtime";
-import { loadLogIngesterConfig } from "./config.js";
-import { startLogIngester } from "./service.js";
+import { runService } from "@sensorstream/runtime";
+import { logIngesterService } from "./description.js";
 
-const config = configOrExit(() => loadLogIngesterConfig(), "log-ingester");
-await runService({
-  service: "log-ingester",
-  version: VERSION,
-  config,
-  start: (deps) => startLogIngester(config, deps),
-});
+await runService(logIngesterService);

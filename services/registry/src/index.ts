@@ -20,4 +20,5 @@ export {
   silentAfterS,
   type Transition,
 } from "./core/presence.js";
+export { registryService } from "./description.js";
 export { type RegistryDeps, type RegistryService, type RegistrySettings, startRegistry } from "./service.js";

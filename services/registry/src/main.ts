@@ -1,12 +1,5 @@
 #!/usr/bin/env node
-import { configOrExit, runService, VERSION } from "@sensorstream/runtime";
-import { loadRegistryConfig } from "./config.js";
-import { startRegistry } from "./service.js";
+import { runService } from "@sensorstream/runtime";
+import { registryService } from "./description.js";
 
-const config = configOrExit(() => loadRegistryConfig(), "registry");
-await runService({
-  service: "registry",
-  version: VERSION,
-  config,
-  start: (deps) => startRegistry(config, deps),
-});
+await runService(registryService);
