@@ -12,6 +12,7 @@ export {
 export { Health } from "./health.js";
 export { createHttpServer, listen, type OpsServerOptions } from "./http-server.js";
 export { createLogger, type Logger, type LoggerOptions, silentLogger } from "./logger.js";
+export { ConfigConflictError, type MergedShape, mergeConfigSchemas } from "./merge-config.js";
 export {
   Counter,
   counter,

@@ -1,50 +1,46 @@
-import { TIMESCALE_MODES } from "@sensorstream/db";
-import { env, loadConfig } from "@sensorstream/runtime";
-import { z } from "zod";
+import { apiService } from "@sensorstream/api";
+import { gatewayService } from "@sensorstream/gateway";
+import { registryService } from "@sensorstream/registry";
+import { env, httpConfig, loadConfig, mergeConfigSchemas, processConfig } from "@sensorstream/runtime";
+import type { z } from "zod";
+import { PLATFORM_SERVICES } from "./services.js";
 
 /**
- * `npm start`: every service in one process. Ports left unset fall back to the next free port
- * when the default is taken; a port set explicitly must be free.
+ * What `npm start` changes for a laptop, each taken from the service's own definition (same
+ * validation, same meaning) with another default. A variable two services define differently must
+ * appear here, or the merge below throws: this list is the whole difference between `npm start`
+ * and the services run one by one.
  */
-export const allInOneConfigSchema = z.object({
-  AMQP_URL: env.url("amqp://guest:guest@localhost:5672", ["amqp:", "amqps:"]),
-  DATABASE_URL: env.url("postgresql://postgres@localhost:5432/sensorstream", ["postgres:", "postgresql:"]),
-  TIMESCALEDB: z.enum(TIMESCALE_MODES).default("auto"),
-  /** npm start is for a laptop: open by default (and says so loudly); set required to try device security. */
-  MQTT_AUTH: z.enum(["required", "open"]).default("open"),
-  MQTT_MAX_CONNECTIONS: env.int(10_000, 1, 1_000_000),
-  MQTT_CONNECT_RATE: env.int(20, 1, 100_000),
-  ACTIVITY_INTERVAL_MS: env.int(2_000, 100, 60_000),
-  CREDENTIAL_CACHE_MS: env.int(10_000, 0, 600_000),
-  /** npm start registers sensors on their first status message. */
-  REGISTRATION: z.enum(["auto", "manual"]).default("auto"),
-  SILENT_FLOOR_S: env.int(30, 1, 86_400),
-  SILENT_INTERVALS: env.int(5, 1, 1_000),
-  PRESENCE_CHECK_S: env.int(5, 1, 3_600),
-  MQTT_HOST: z.string().default("0.0.0.0"),
-  MQTT_PORT: env.optionalPort(),
-  MQTT_WS_PORT: env.optionalPort(),
-  HTTP_HOST: z.string().default("0.0.0.0"),
-  HTTP_PORT: env.optionalPort(),
+export const NPM_START_OVERRIDES = {
+  /** Open by default (and says so loudly); set required to try device security. */
+  MQTT_AUTH: gatewayService.configSchema.shape.MQTT_AUTH.unwrap().default("open"),
+  /** Sensors register on their first status message. */
+  REGISTRATION: registryService.configSchema.shape.REGISTRATION.unwrap().default("auto"),
   /** Unset: npm start makes one up and prints it (it is never built in). */
-  API_TOKEN: z.string().min(16, "must be at least 16 characters (e.g. the output of openssl rand -hex 32)").optional(),
-  API_READ_ACCESS: z.enum(["open", "token"]).default("open"),
-  MAX_PAYLOAD_BYTES: env.int(256 * 1024, 64, 64 * 1024 * 1024),
-  BUS_WAIT_MS: env.int(5_000, 0, 120_000),
-  PREFETCH: env.int(4_000, 1, 65_535),
-  BATCH_MAX_ROWS: env.int(5_000, 1, 1_000_000),
-  BATCH_FLUSH_MS: env.int(100, 1, 60_000),
-  DB_POOL_SIZE: env.int(4, 1, 100),
-  RETENTION_DAYS: env.int(0, 0, 36_500),
-  LOG_RETENTION_DAYS: env.int(0, 0, 36_500),
+  API_TOKEN: apiService.configSchema.shape.API_TOKEN.optional(),
+  API_READ_ACCESS: apiService.configSchema.shape.API_READ_ACCESS.unwrap().default("open"),
+  /** warn keeps the live summary readable. */
+  LOG_LEVEL: processConfig.LOG_LEVEL.unwrap().default("warn"),
+  /** Unset: the default port, or the next free one when it is taken (see choosePort); set: must be free. */
+  MQTT_PORT: gatewayService.configSchema.shape.MQTT_PORT.unwrap().optional(),
+  MQTT_WS_PORT: gatewayService.configSchema.shape.MQTT_WS_PORT.unwrap().optional(),
+  HTTP_PORT: httpConfig.HTTP_PORT.unwrap().optional(),
+};
+
+/** Read by `npm start` alone. */
+const npmStartConfig = {
   DEMO: env.flag(true),
   DEMO_SENSORS: env.int(5, 1, 10_000),
   DEMO_RATE_HZ: env.int(2, 1, 10_000),
   /** Seconds between the live summary lines; 0 turns them off. */
   SUMMARY_INTERVAL_S: env.int(5, 0, 3600),
-  DRAIN_TIMEOUT_MS: env.int(20_000, 1_000, 600_000),
-  LOG_LEVEL: env.logLevel().default("warn"),
-});
+};
+
+/** `npm start`: every service in one process, configured by the union of their variables. */
+export const allInOneConfigSchema = mergeConfigSchemas(
+  PLATFORM_SERVICES.map((s) => s.configSchema),
+  { ...NPM_START_OVERRIDES, ...npmStartConfig },
+);
 
 export type AllInOneConfig = z.output<typeof allInOneConfigSchema>;
 
