@@ -1,22 +1,26 @@
+import { existsSync, readdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
 
-const src = (p: string) => fileURLToPath(new URL(p, import.meta.url));
+const root = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 
-// Tests run against the TypeScript sources of the workspace packages, not their build output.
-const alias = {
-  "@sensorstream/contracts": src("./libs/contracts/src/index.ts"),
-  "@sensorstream/bus": src("./libs/bus/src/index.ts"),
-  "@sensorstream/db": src("./libs/db/src/index.ts"),
-  "@sensorstream/runtime": src("./libs/runtime/src/index.ts"),
-  "@sensorstream/gateway": src("./services/gateway/src/index.ts"),
-  "@sensorstream/registry": src("./services/registry/src/index.ts"),
-  "@sensorstream/log-ingester": src("./services/log-ingester/src/index.ts"),
-  "@sensorstream/api": src("./services/api/src/index.ts"),
-  "@sensorstream/measurement-ingester": src("./services/measurement-ingester/src/index.ts"),
-  "@sensorstream/simulator": src("./services/simulator/src/index.ts"),
-  "@sensorstream/all-in-one": src("./services/all-in-one/src/index.ts"),
-};
+/**
+ * Tests run against the TypeScript sources of the workspace packages, not their build output:
+ * `@sensorstream/<folder>` is libs/<folder>/src/index.ts or services/<folder>/src/index.ts, found by
+ * listing the folders, so a new lib or service needs no entry here.
+ */
+function workspaceAliases(): Record<string, string> {
+  const alias: Record<string, string> = {};
+  for (const area of ["libs", "services"]) {
+    for (const folder of readdirSync(root(`./${area}`))) {
+      const entry = root(`./${area}/${folder}/src/index.ts`);
+      if (existsSync(entry)) alias[`@sensorstream/${folder}`] = entry;
+    }
+  }
+  return alias;
+}
+
+const alias = workspaceAliases();
 
 export default defineConfig({
   resolve: { alias },
