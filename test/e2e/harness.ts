@@ -1,12 +1,12 @@
-import { type Gateway, startGateway } from "@sensorstream/gateway";
-import { type LogIngester, startLogIngester } from "@sensorstream/log-ingester";
-import { type Ingester, type IngesterSettings, startMeasurementIngester } from "@sensorstream/measurement-ingester";
-import { createRegistry, firstFreePort, Health, type Registry, silentLogger } from "@sensorstream/runtime";
+import { type Gateway, gatewayService } from "@sensorstream/gateway";
+import { type LogIngester, logIngesterService } from "@sensorstream/log-ingester";
+import { type Ingester, measurementIngesterService } from "@sensorstream/measurement-ingester";
+import { firstFreePort, type Registry } from "@sensorstream/runtime";
 import amqp from "amqplib";
 import mqtt, { type MqttClient } from "mqtt";
 import { createTestVhost, type TestVhost } from "../fixtures/amqp.js";
 import { createTestDatabase, type TestDatabase } from "../fixtures/pg.js";
-import { waitFor } from "../fixtures/wait.js";
+import { startService } from "../fixtures/services.js";
 
 export type Spine = {
   db: TestDatabase;
@@ -17,23 +17,43 @@ export type Spine = {
   /** Started with `logIngester: true`. */
   logIngester: { ingester: LogIngester; registry: Registry } | undefined;
   mqttUrl: string;
-  startIngester(overrides?: Partial<IngesterSettings>): Promise<{ ingester: Ingester; registry: Registry }>;
+  /** Another measurement ingester; `env` overrides ingesterEnv's variables. */
+  startIngester(env?: Record<string, string>): Promise<{ ingester: Ingester; registry: Registry }>;
   connect(clientId: string, opts?: mqtt.IClientOptions): Promise<MqttClient>;
   close(): Promise<void>;
 };
 
-export const ingesterSettings = (amqpUrl: string, databaseUrl: string): IngesterSettings => ({
+/** An ingester's environment for tests: small batches flushed quickly, a small pool. */
+export const ingesterEnv = (amqpUrl: string, databaseUrl: string): Record<string, string> => ({
   AMQP_URL: amqpUrl,
   DATABASE_URL: databaseUrl,
-  TIMESCALEDB: "auto",
-  PREFETCH: 2000,
-  BATCH_MAX_ROWS: 2000,
-  BATCH_FLUSH_MS: 50,
-  DB_POOL_SIZE: 2,
-  RETENTION_DAYS: 0,
+  PREFETCH: "2000",
+  BATCH_MAX_ROWS: "2000",
+  BATCH_FLUSH_MS: "50",
+  DB_POOL_SIZE: "2",
 });
 
-/** A gateway, measurement ingesters (one unless told) and optionally a log ingester, on a fresh vhost and database. */
+/** A gateway's environment for tests: loopback, any free MQTT port, generous limits, activity reported often. */
+export const gatewayEnv = async (amqpUrl: string, databaseUrl: string): Promise<Record<string, string>> => ({
+  AMQP_URL: amqpUrl,
+  DATABASE_URL: databaseUrl,
+  MQTT_AUTH: "open",
+  MQTT_MAX_CONNECTIONS: "1000",
+  MQTT_CONNECT_RATE: "1000",
+  ACTIVITY_INTERVAL_MS: "200",
+  CREDENTIAL_CACHE_MS: "0",
+  MQTT_HOST: "127.0.0.1",
+  MQTT_PORT: "0",
+  // 0 would turn WebSocket off: a free port instead
+  MQTT_WS_PORT: String(await firstFreePort(20_000 + Math.floor(Math.random() * 20_000), "127.0.0.1")),
+  MAX_PAYLOAD_BYTES: String(64 * 1024),
+  BUS_WAIT_MS: "2000",
+});
+
+/**
+ * A gateway, measurement ingesters (one unless told) and optionally a log ingester, on a fresh vhost
+ * and database: the services' own descriptions, each with its own metrics registry.
+ */
 export async function startSpine(
   prefix: string,
   o: {
@@ -47,64 +67,36 @@ export async function startSpine(
   const db = await createTestDatabase(prefix);
   const vhost = await createTestVhost(prefix);
   const clients: MqttClient[] = [];
+  const stops: Array<() => Promise<void>> = [];
   const ingesters: Array<{ ingester: Ingester; registry: Registry }> = [];
-  const startIngester = async (overrides: Partial<IngesterSettings> = {}) => {
-    const registry = createRegistry({ defaultMetrics: false });
+  const startIngester = async (env: Record<string, string> = {}) => {
     const dbUrl = o.ingesterDatabaseUrl ? o.ingesterDatabaseUrl(db.url) : db.url;
-    const health = new Health();
-    const ingester = await startMeasurementIngester(
-      { ...ingesterSettings(vhost.url, dbUrl), ...overrides },
-      { logger: silentLogger(), registry, health, name: `ingester-${ingesters.length}` },
-    );
-    // Its queue exists once it is ready; messages published before that would have nowhere to go.
-    await waitFor(() => health.report().ready, { message: "the ingester never became ready" });
-    const entry = { ingester, registry };
+    // Ready means its queue exists: messages published before that would have nowhere to go.
+    const started = await startService(measurementIngesterService, { ...ingesterEnv(vhost.url, dbUrl), ...env });
+    stops.push(started.stop);
+    const entry = { ingester: started.service, registry: started.registry };
     ingesters.push(entry);
     return entry;
   };
   for (let i = 0; i < (o.ingesters ?? 1); i++) await startIngester();
   let logIngester: Spine["logIngester"];
   if (o.logIngester) {
-    const registry = createRegistry({ defaultMetrics: false });
-    const health = new Health();
-    const ingester = await startLogIngester(
-      { ...ingesterSettings(vhost.url, db.url), LOG_RETENTION_DAYS: 0 },
-      {
-        logger: silentLogger(),
-        registry,
-        health,
-      },
-    );
-    await waitFor(() => health.report().ready, { message: "the log ingester never became ready" });
-    logIngester = { ingester, registry };
+    const started = await startService(logIngesterService, ingesterEnv(vhost.url, db.url));
+    stops.push(started.stop);
+    logIngester = { ingester: started.service, registry: started.registry };
   }
-  const gatewayRegistry = createRegistry({ defaultMetrics: false });
-  const gatewayHealth = new Health();
-  const gateway = await startGateway(
-    {
-      AMQP_URL: vhost.url,
-      DATABASE_URL: db.url,
-      MQTT_AUTH: o.auth ?? "open",
-      MQTT_MAX_CONNECTIONS: 1000,
-      MQTT_CONNECT_RATE: 1000,
-      ACTIVITY_INTERVAL_MS: 200,
-      CREDENTIAL_CACHE_MS: 0,
-      MQTT_HOST: "127.0.0.1",
-      MQTT_PORT: 0,
-      // 0 would turn WebSocket off: a free port instead
-      MQTT_WS_PORT: await firstFreePort(20_000 + Math.floor(Math.random() * 20_000), "127.0.0.1"),
-      MAX_PAYLOAD_BYTES: o.maxPayloadBytes ?? 64 * 1024,
-      BUS_WAIT_MS: 2_000,
-    },
-    { logger: silentLogger(), registry: gatewayRegistry, health: gatewayHealth },
-  );
-  await waitFor(() => gatewayHealth.report().ready, { message: "the gateway never became ready" });
-  const mqttUrl = `mqtt://127.0.0.1:${gateway.mqttPort}`;
+  const gateway = await startService(gatewayService, {
+    ...(await gatewayEnv(vhost.url, db.url)),
+    MQTT_AUTH: o.auth ?? "open",
+    ...(o.maxPayloadBytes ? { MAX_PAYLOAD_BYTES: String(o.maxPayloadBytes) } : {}),
+  });
+  stops.push(gateway.stop);
+  const mqttUrl = `mqtt://127.0.0.1:${gateway.service.mqttPort}`;
   return {
     db,
     vhost,
-    gateway,
-    gatewayRegistry,
+    gateway: gateway.service,
+    gatewayRegistry: gateway.registry,
     ingesters,
     logIngester,
     mqttUrl,
@@ -116,9 +108,8 @@ export async function startSpine(
     },
     async close() {
       for (const c of clients) await c.endAsync(true).catch(() => {});
-      await gateway.stop().catch(() => {});
-      for (const i of ingesters) await i.ingester.stop().catch(() => {});
-      await logIngester?.ingester.stop().catch(() => {});
+      // The gateway first, then the consumers: what it accepted is still stored.
+      for (const stop of stops.reverse()) await stop().catch(() => {});
       await vhost.drop().catch(() => {});
       await db.drop().catch(() => {});
     },

@@ -129,7 +129,7 @@ describe("measurement ingester", () => {
   });
 
   it("drains in-flight work on stop: everything received is committed and acked", async () => {
-    const extra = await spine.startIngester({ BATCH_FLUSH_MS: 60_000, BATCH_MAX_ROWS: 1_000_000 });
+    const extra = await spine.startIngester({ BATCH_FLUSH_MS: "60000", BATCH_MAX_ROWS: "1000000" });
     for (const i of spine.ingesters.slice(0, 2)) await i.ingester.stop();
     await publishDirect(
       spine.vhost.url,

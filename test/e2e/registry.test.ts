@@ -1,10 +1,10 @@
 import { DEAD_LETTER_HEADERS } from "@sensorstream/bus";
 import { formatMicros } from "@sensorstream/contracts";
 import { migrate } from "@sensorstream/db";
-import { type Gateway, startGateway } from "@sensorstream/gateway";
-import { type Ingester, startMeasurementIngester } from "@sensorstream/measurement-ingester";
-import { type RegistryService, SensorAdmin, SubscriberAdmin, startRegistry } from "@sensorstream/registry";
-import { createRegistry, Health, type Registry, silentLogger } from "@sensorstream/runtime";
+import { type Gateway, gatewayService } from "@sensorstream/gateway";
+import { measurementIngesterService } from "@sensorstream/measurement-ingester";
+import { registryService, SensorAdmin, SubscriberAdmin } from "@sensorstream/registry";
+import { Health, type Registry, silentLogger } from "@sensorstream/runtime";
 import amqp from "amqplib";
 import mqtt, { type MqttClient } from "mqtt";
 import pg from "pg";
@@ -12,8 +12,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestVhost, type TestVhost } from "../fixtures/amqp.js";
 import { createTestDatabase, type TestDatabase } from "../fixtures/pg.js";
 import { metricValue } from "../fixtures/prometheus.js";
+import { startService } from "../fixtures/services.js";
 import { waitFor } from "../fixtures/wait.js";
-import { ingesterSettings } from "./harness.js";
+import { gatewayEnv, ingesterEnv } from "./harness.js";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -23,8 +24,7 @@ describe("registry, presence and device security", () => {
   let pool: pg.Pool;
   let gateway: Gateway;
   let gatewayRegistry: Registry;
-  let registryService: RegistryService;
-  let ingester: Ingester;
+  let stops: Array<() => Promise<void>> = [];
   let admin: SensorAdmin;
   let url: string;
   const clients: MqttClient[] = [];
@@ -52,50 +52,40 @@ describe("registry, presence and device security", () => {
       if ("token" in r) tokens.set(id, r.token);
     }
     const health = new Health();
-    registryService = await startRegistry(
+    const started = [
+      await startService(
+        registryService,
+        {
+          AMQP_URL: vhost.url,
+          DATABASE_URL: db.url,
+          REGISTRATION: "manual",
+          SILENT_FLOOR_S: "1",
+          SILENT_INTERVALS: "5",
+          PRESENCE_CHECK_S: "1",
+          DB_POOL_SIZE: "2",
+        },
+        { health, ready: false },
+      ),
+      await startService(measurementIngesterService, ingesterEnv(vhost.url, db.url), { health, ready: false }),
+    ];
+    const gatewayStarted = await startService(
+      gatewayService,
       {
-        AMQP_URL: vhost.url,
-        DATABASE_URL: db.url,
-        TIMESCALEDB: "auto",
-        REGISTRATION: "manual",
-        SILENT_FLOOR_S: 1,
-        SILENT_INTERVALS: 5,
-        PRESENCE_CHECK_S: 1,
-        DB_POOL_SIZE: 2,
-      },
-      { logger: silentLogger(), registry: createRegistry({ defaultMetrics: false }), health },
-    );
-    ingester = await startMeasurementIngester(ingesterSettings(vhost.url, db.url), {
-      logger: silentLogger(),
-      registry: createRegistry({ defaultMetrics: false }),
-      health,
-    });
-    gatewayRegistry = createRegistry({ defaultMetrics: false });
-    gateway = await startGateway(
-      {
-        AMQP_URL: vhost.url,
-        DATABASE_URL: db.url,
+        ...(await gatewayEnv(vhost.url, db.url)),
         MQTT_AUTH: "required",
-        MQTT_HOST: "127.0.0.1",
-        MQTT_PORT: 0,
-        MQTT_WS_PORT: 0,
-        MAX_PAYLOAD_BYTES: 65536,
-        MQTT_MAX_CONNECTIONS: 100,
-        MQTT_CONNECT_RATE: 1000,
-        BUS_WAIT_MS: 2000,
-        ACTIVITY_INTERVAL_MS: 200,
-        CREDENTIAL_CACHE_MS: 0,
+        MQTT_WS_PORT: "0",
+        MQTT_MAX_CONNECTIONS: "100",
       },
-      { logger: silentLogger(), registry: gatewayRegistry, health },
+      { health },
     );
-    await waitFor(() => health.report().ready, { message: "services never became ready" });
+    stops = [gatewayStarted.stop, ...started.map((s) => s.stop).reverse()];
+    gateway = gatewayStarted.service;
+    gatewayRegistry = gatewayStarted.registry;
     url = `mqtt://127.0.0.1:${gateway.mqttPort}`;
   });
   afterAll(async () => {
     for (const c of clients) await c.endAsync(true).catch(() => {});
-    await gateway?.stop();
-    await ingester?.stop();
-    await registryService?.stop();
+    for (const stop of stops) await stop();
     await pool?.end();
     await vhost?.drop();
     await db?.drop();

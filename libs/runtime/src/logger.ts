@@ -1,9 +1,15 @@
-import { pino } from "pino";
+import { type DestinationStream, pino } from "pino";
 
 export type { Logger } from "pino";
 
 /** `service` is left out for a process that runs several services: each gets a child logger carrying its name. */
-export type LoggerOptions = { service?: string; version: string; level: string };
+export type LoggerOptions = {
+  service?: string;
+  version: string;
+  level: string;
+  /** Default stdout; a test passes a stream to read the lines back. */
+  destination?: DestinationStream;
+};
 
 /**
  * One root logger per process, JSON to stdout, `version` on every line. A service logs through
@@ -11,12 +17,13 @@ export type LoggerOptions = { service?: string; version: string; level: string }
  * children per message that carry sensor_id / msg_id.
  */
 export function createLogger(opts: LoggerOptions) {
-  return pino({
+  const options = {
     level: opts.level,
     base: opts.service === undefined ? { version: opts.version } : { service: opts.service, version: opts.version },
     timestamp: pino.stdTimeFunctions.isoTime,
-    formatters: { level: (label) => ({ level: label }) },
-  });
+    formatters: { level: (label: string) => ({ level: label }) },
+  };
+  return opts.destination ? pino(options, opts.destination) : pino(options);
 }
 
 /** A logger that writes nothing, for tests and tools. */

@@ -1,3 +1,10 @@
-export { type AllInOneConfig, allInOneConfigSchema, DEFAULT_PORTS, loadAllInOneConfig } from "./config.js";
+export {
+  type AllInOneConfig,
+  allInOneConfigSchema,
+  DEFAULT_PORTS,
+  loadAllInOneConfig,
+  NPM_START_OVERRIDES,
+} from "./config.js";
 export { type Platform, startPlatform } from "./platform.js";
+export { PLATFORM_SERVICES } from "./services.js";
 export { liveSummary } from "./summary.js";
