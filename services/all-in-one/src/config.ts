@@ -34,6 +34,8 @@ const npmStartConfig = {
   DEMO_RATE_HZ: env.int(2, 1, 10_000),
   /** Seconds between the live summary lines; 0 turns them off. */
   SUMMARY_INTERVAL_S: env.int(5, 0, 3600),
+  /** How long npm start waits for PostgreSQL and for RabbitMQ to accept connections before giving up. */
+  STARTUP_WAIT_S: env.int(60, 0, 3600),
 };
 
 /** `npm start`: every service in one process, configured by the union of their variables. */

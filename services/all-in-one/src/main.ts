@@ -10,8 +10,8 @@ import {
 } from "@sensorstream/runtime";
 import { startFleet } from "@sensorstream/simulator";
 import { loadAllInOneConfig } from "./config.js";
-import { startPlatform } from "./platform.js";
-import { reachable } from "./probe.js";
+import { createdNote, startPlatform } from "./platform.js";
+import { waitForServers } from "./startup.js";
 import { liveSummary } from "./summary.js";
 
 const say = (line: string) => process.stdout.write(`${line}\n`);
@@ -23,19 +23,7 @@ const root = createLogger({ version: VERSION, level: config.LOG_LEVEL });
 const logger = root.child({ service: "all-in-one" });
 const registry = createRegistry();
 
-if (!(await reachable(config.DATABASE_URL, 5432))) {
-  process.stderr.write(
-    `sensorstream: PostgreSQL is not reachable at ${redact(config.DATABASE_URL)}.\n` +
-      "  Start it (e.g. `pg_ctlcluster 15 main start`, or `docker compose up -d timescaledb`) or set DATABASE_URL.\n",
-  );
-  process.exit(1);
-}
-if (!(await reachable(config.AMQP_URL, 5672))) {
-  process.stderr.write(
-    `sensorstream: RabbitMQ is not reachable at ${redact(config.AMQP_URL)}; waiting for it.\n` +
-      "  Start it (e.g. `rabbitmq-server -detached`, or `docker compose up -d rabbitmq`) or set AMQP_URL.\n",
-  );
-}
+const database = await waitForServers(config);
 
 let platform: Awaited<ReturnType<typeof startPlatform>>;
 try {
@@ -49,6 +37,7 @@ try {
 }
 
 say(`sensorstream ${VERSION} is running`);
+if (database === "created") say(`  note: ${createdNote(config.DATABASE_URL)}`);
 for (const note of platform.notes) say(`  note: ${note}`);
 say(`  MQTT       mqtt://localhost:${platform.mqttPort}   (publish to sensors/<id>/data)`);
 if (platform.wsPort !== undefined) say(`  MQTT/WS    ws://localhost:${platform.wsPort}/mqtt`);

@@ -28,6 +28,9 @@ export type Platform = {
   stop(): Promise<void>;
 };
 
+export const createdNote = (databaseUrl: string): string =>
+  `created database ${new URL(databaseUrl).pathname.slice(1)}`;
+
 /** The gateway's bound ports are what the banner prints (port 0 asks for any free one). */
 const isGateway = (s: RunningService): s is Gateway => "mqttPort" in s && "broker" in s;
 
@@ -64,7 +67,7 @@ export async function startPlatform(
   const notes: string[] = [];
   const health = new Health();
   const created = await ensureDatabase(config.DATABASE_URL);
-  if (created === "created") notes.push(`created database ${new URL(config.DATABASE_URL).pathname.slice(1)}`);
+  if (created === "created") notes.push(createdNote(config.DATABASE_URL));
 
   const resolved = {
     ...config,
