@@ -25,7 +25,7 @@ export {
   Registry,
 } from "./metrics.js";
 export { firstFreePort, isPortFree, PortInUseError } from "./ports.js";
-export { type ProcessConfig, type ProcessSettings, runService } from "./run-service.js";
+export { type ProcessConfig, runService } from "./run-service.js";
 export { defineService, type RunningService, type ServiceDeps, type ServiceDescription } from "./service.js";
 export { installShutdown, type ShutdownOptions } from "./shutdown.js";
 export { VERSION } from "./version.js";

@@ -1,6 +1,6 @@
 import type { z } from "zod";
 import { configOrExit, loadConfig } from "./config.js";
-import type { processConfig, serviceProcessConfig } from "./config-fragments.js";
+import type { serviceProcessConfig } from "./config-fragments.js";
 import { Health } from "./health.js";
 import { createHttpServer, listen } from "./http-server.js";
 import { createLogger } from "./logger.js";
@@ -11,8 +11,6 @@ import { VERSION } from "./version.js";
 
 /** The variables runService itself reads: every service schema spreads serviceProcessConfig. */
 export type ProcessConfig = z.output<z.ZodObject<typeof serviceProcessConfig>>;
-/** The variables a process with several services reads for itself (logging, drain). */
-export type ProcessSettings = z.output<z.ZodObject<typeof processConfig>>;
 
 type ProcessSchema = z.ZodObject & z.ZodType<ProcessConfig>;
 
