@@ -77,26 +77,22 @@ export async function startPlatform(
     API_TOKEN: config.API_TOKEN ?? randomBytes(24).toString("base64url"),
   };
   const http = createHttpServer({ registry, health });
-  const stops: Array<() => Promise<void>> = [];
+  const stops: Array<{ log: Logger; stop: () => Promise<void> }> = [];
   const stop = async () => {
-    for (const s of stops.reverse()) await s().catch((err) => logger.error({ err }, "error while stopping"));
+    for (const s of stops.reverse()) await s.stop().catch((err) => s.log.error({ err }, "error while stopping"));
   };
   try {
     let mqttPort = resolved.MQTT_PORT;
     let wsPort: number | undefined = resolved.MQTT_WS_PORT;
     for (const service of PLATFORM_SERVICES) {
-      const running = await service.start(resolved, {
-        logger: logger.child({ service: service.name }),
-        registry,
-        health,
-        http,
-      });
-      stops.push(() => running.stop());
+      const log = logger.child({ service: service.name });
+      const running = await service.start(resolved, { logger: log, registry, health, http });
+      stops.push({ log, stop: () => running.stop() });
       if (isGateway(running)) ({ mqttPort, wsPort } = running);
     }
     // Listening last: the API's routes are on this server, and fastify takes no routes once listening.
     const httpPort = await listen(http, resolved.HTTP_PORT, config.HTTP_HOST);
-    stops.push(() => http.close());
+    stops.push({ log: logger, stop: () => http.close() });
     return { mqttPort, wsPort, httpPort, http, health, notes, apiToken: resolved.API_TOKEN, stop };
   } catch (err) {
     await stop();
