@@ -98,10 +98,13 @@ describe("registry, presence and device security", () => {
       /Bad username or password/i,
     );
     await expect(connect("crane-1c")).rejects.toThrow(/Bad username or password/i);
-    await expect(connect("ghost", { username: "ghost-1", password: "x" })).rejects.toThrow(/Not authorized/i);
+    // An unknown sensor gets the same answer as a wrong token, so sensor ids cannot be enumerated.
+    await expect(connect("ghost-1", { username: "ghost-1", password: "x" })).rejects.toThrow(
+      /Bad username or password/i,
+    );
     const text = await gatewayRegistry.metrics();
     expect(metricValue(text, "sensorstream_gateway_connects_total", { outcome: "bad_credentials" })).toBe(2);
-    expect(metricValue(text, "sensorstream_gateway_connects_total", { outcome: "not_authorized" })).toBe(1);
+    expect(metricValue(text, "sensorstream_gateway_connects_total", { outcome: "unknown_sensor" })).toBe(1);
   });
 
   it("refuses a sensor speaking for another: nothing of it lands, it is counted, its own data still lands", async () => {
@@ -125,7 +128,7 @@ describe("registry, presence and device security", () => {
   it("read-only subscriber credentials subscribe within their grant and publish nothing", async () => {
     const created = await new SubscriberAdmin(pool).create("dashboard", ["alerts/#"]);
     if ("conflict" in created) throw new Error("conflict");
-    const c = await connect("dash-1", { username: created.username, password: created.token });
+    const c = await connect(created.username, { username: created.username, password: created.token });
     expect((await c.subscribeAsync("alerts/#"))[0]?.qos).toBe(0);
     await expect(c.subscribeAsync("sensors/#")).rejects.toThrow(/Subscribe error/);
     await c.publishAsync("sensors/crane-1/data", JSON.stringify({ value: 9 }), { qos: 1 });

@@ -16,6 +16,10 @@ export const gatewayConfigSchema = z.object({
   MQTT_MAX_CONNECTIONS: env.int(10_000, 1, 1_000_000),
   /** New connections per second allowed from one IP address (bursts of twice that). */
   MQTT_CONNECT_RATE: env.int(20, 1, 100_000),
+  /** Connections that have not completed CONNECT yet, at most; further ones are closed at once. */
+  MQTT_MAX_PENDING_CONNECTS: env.int(1_000, 1, 1_000_000),
+  /** How long a new connection may take to send its CONNECT before it is closed. */
+  MQTT_CONNECT_TIMEOUT_MS: env.int(10_000, 100, 120_000),
   /** How long a device publish waits for a lost RabbitMQ connection before the device is disconnected unacknowledged. */
   BUS_WAIT_MS: env.int(5_000, 0, 120_000),
   /** How often the gateway tells the registry which sensors it heard from. */

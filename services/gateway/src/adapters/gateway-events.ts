@@ -15,6 +15,8 @@ import type { GatewayMetrics } from "./metrics.js";
 export class GatewayEvents {
   #timer: NodeJS.Timeout | undefined;
   #flushing: Promise<void> = Promise.resolve();
+  /** Connection events on their way to RabbitMQ: stop() waits for them, so the last disconnects are not lost. */
+  readonly #pending = new Set<Promise<void>>();
 
   constructor(
     private readonly o: {
@@ -37,21 +39,30 @@ export class GatewayEvents {
 
   async stop(): Promise<void> {
     clearInterval(this.#timer);
+    await Promise.all(this.#pending);
     await this.#flushing;
     await this.flushActivity();
   }
 
-  connection(sensorId: string, clientId: string, connected: boolean, clean: boolean): void {
+  connection(c: {
+    sensorId: string;
+    clientId: string;
+    connected: boolean;
+    clean: boolean;
+    connectedAtUs: number | undefined;
+  }): void {
+    const { sensorId } = c;
     const msgId = randomUUID();
     const event: ConnectionEvent = {
       msg_id: msgId,
       sensor_id: sensorId,
-      received_at: formatMicros(this.o.clock() * 1000),
-      connected,
-      clean,
-      client_id: clientId,
+      received_at: formatMicros(c.connected && c.connectedAtUs !== undefined ? c.connectedAtUs : this.o.clock() * 1000),
+      connected: c.connected,
+      clean: c.clean,
+      client_id: c.clientId,
+      ...(c.connectedAtUs === undefined ? {} : { connected_at: formatMicros(c.connectedAtUs) }),
     };
-    this.o.publisher
+    const sent: Promise<void> = this.o.publisher
       .publish(connectionRoutingKey(sensorId), Buffer.from(JSON.stringify(event)), { messageId: msgId })
       .then(
         () => this.o.metrics.events.inc({ event: "connection", outcome: "ok" }),
@@ -59,7 +70,9 @@ export class GatewayEvents {
           this.o.metrics.events.inc({ event: "connection", outcome: "failed" });
           this.o.logger.warn({ err, sensor_id: sensorId }, "could not report a connection change to the registry");
         },
-      );
+      )
+      .finally(() => this.#pending.delete(sent));
+    this.#pending.add(sent);
   }
 
   async flushActivity(): Promise<void> {

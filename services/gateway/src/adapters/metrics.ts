@@ -25,12 +25,26 @@ export function gatewayMetrics(registry: Registry) {
     clients: gauge(registry, { name: "sensorstream_gateway_clients", help: "Connected MQTT clients" }),
     auth: counter(registry, {
       name: "sensorstream_gateway_connects_total",
-      help: "MQTT connection attempts by outcome (ok, open, bad_credentials, not_authorized, rate_limited, too_many_connections, error)",
+      help: "MQTT CONNECTs by outcome (ok, open, bad_credentials, unknown_sensor, client_id_mismatch, rate_limited, too_many_connections, error)",
+      labelNames: ["outcome"],
+    }),
+    pending: gauge(registry, {
+      name: "sensorstream_gateway_pending_connections",
+      help: "Connections accepted that have not completed CONNECT yet",
+    }),
+    dropped: counter(registry, {
+      name: "sensorstream_gateway_dropped_connections_total",
+      help: "Connections closed by the gateway without a CONNACK, by reason (too_many_pending, packet_too_large, malformed)",
+      labelNames: ["reason"],
+    }),
+    revocations: counter(registry, {
+      name: "sensorstream_gateway_revocations_total",
+      help: "credentials.revoked events handled, by outcome (closed: live sessions ended; none: nothing live here; invalid)",
       labelNames: ["outcome"],
     }),
     refused: counter(registry, {
       name: "sensorstream_gateway_refused_total",
-      help: "Publishes and subscriptions refused because the client may not use that topic",
+      help: "Publishes, Last Wills and subscriptions refused because the client may not use that topic (action)",
       labelNames: ["action"],
     }),
     events: counter(registry, {

@@ -1,5 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { anonymous, filterCovers, isValidFilter, mayPublish, maySubscribe } from "./access.js";
+import {
+  anonymous,
+  filterCovers,
+  isPlatformTopic,
+  isValidFilter,
+  mayPublish,
+  maySubscribe,
+  mayUseClientId,
+} from "./access.js";
 
 const sensor = { kind: "sensor", sensorId: "crane-1" } as const;
 const dashboard = { kind: "subscriber", name: "dash", topics: ["alerts/#", "sensors/+/status"] } as const;
@@ -60,5 +68,31 @@ describe("access", () => {
     expect(isValidFilter("a+/b")).toBe(false);
     expect(isValidFilter("$SYS/#")).toBe(false);
     expect(isValidFilter("")).toBe(false);
+  });
+});
+
+describe("platform topics and client ids", () => {
+  it("nobody publishes commands or alerts: sensors, subscribers and open-mode clients alike", () => {
+    const open = anonymous("crane-1");
+    for (const who of [sensor, dashboard, open]) {
+      expect(mayPublish(who, "sensors/crane-1/commands/sleep")).toBe(false);
+      expect(mayPublish(who, "sensors/crane-2/commands/sleep")).toBe(false);
+      expect(mayPublish(who, "alerts/crane-1")).toBe(false);
+      expect(mayPublish(who, "alerts")).toBe(false);
+    }
+    expect(mayPublish(open, "sensors/crane-2/data")).toBe(true);
+    expect(isPlatformTopic("sensors/a/commandsx")).toBe(false);
+    expect(isPlatformTopic("alertsx/a")).toBe(false);
+  });
+
+  it("a sensor's client id is its id; a subscriber's is its login, optionally with a ':' suffix", () => {
+    expect(mayUseClientId(sensor, "crane-1", "crane-1")).toBe(true);
+    expect(mayUseClientId(sensor, "crane-2", "crane-1")).toBe(false);
+    expect(mayUseClientId(sensor, "crane-1x", "crane-1")).toBe(false);
+    expect(mayUseClientId(dashboard, "subscriber:dash", "subscriber:dash")).toBe(true);
+    expect(mayUseClientId(dashboard, "subscriber:dash:tab-2", "subscriber:dash")).toBe(true);
+    expect(mayUseClientId(dashboard, "subscriber:dashboard", "subscriber:dash")).toBe(false);
+    expect(mayUseClientId(dashboard, "crane-1", "subscriber:dash")).toBe(false);
+    expect(mayUseClientId(anonymous("x"), "anything", undefined)).toBe(true);
   });
 });

@@ -16,8 +16,22 @@ export const anonymous = (clientId: string): Identity => ({
   sensorId: isSensorId(clientId) ? clientId : undefined,
 });
 
-/** A sensor publishes only under sensors/<its id>/; a read-only subscriber publishes nothing. */
+/**
+ * Topics only the platform publishes on: commands to a sensor and alerts. No MQTT client may, whoever it is and in
+ * every auth mode (MQTT_AUTH=open too): a forged command or alert is worse than a refused one.
+ */
+export function isPlatformTopic(topic: string): boolean {
+  if (topic === "alerts" || topic.startsWith("alerts/")) return true;
+  const levels = topic.split("/");
+  return levels[0] === "sensors" && levels[2] === "commands";
+}
+
+/**
+ * A sensor publishes only under sensors/<its id>/ (never on its commands); a read-only subscriber publishes nothing;
+ * in open mode anyone publishes anything but the platform's topics.
+ */
 export function mayPublish(id: Identity, topic: string): boolean {
+  if (isPlatformTopic(topic)) return false;
   switch (id.kind) {
     case "anonymous":
       return true;
@@ -40,6 +54,26 @@ export function maySubscribe(id: Identity, filter: string): boolean {
       return filterCovers(`sensors/${id.sensorId}/commands/#`, filter);
     case "subscriber":
       return id.topics.some((granted) => filterCovers(granted, filter));
+    default:
+      return exhaustive(id);
+  }
+}
+
+/**
+ * The client id a login may use, so that a client can only ever take over its own session: a sensor's is its id;
+ * a subscriber's is its login `subscriber:<name>`, or `subscriber:<name>:<anything>` for several connections at once
+ * (a name never contains ':', so no subscriber's id can be another's). Open mode trusts the client id (it is the identity there).
+ */
+export function mayUseClientId(id: Identity, clientId: string, username: string | undefined): boolean {
+  switch (id.kind) {
+    case "anonymous":
+      return true;
+    case "sensor":
+      return clientId === id.sensorId;
+    case "subscriber": {
+      if (username === undefined) return false;
+      return clientId === username || (clientId.startsWith(`${username}:`) && clientId.length <= 256);
+    }
     default:
       return exhaustive(id);
   }

@@ -70,3 +70,26 @@ describe("decide", () => {
     expect(own.action).toBe("publish");
   });
 });
+
+describe("connection stamps", () => {
+  it("stamps a status message with when its connection was accepted, and nothing else", () => {
+    const connectedAtUs = Date.UTC(2026, 10, 23, 7, 59) * 1000 + 123;
+    const status = decide({ ...input("sensors/a/status", '{"state":"offline"}'), connectedAtUs });
+    expect(status.action).toBe("publish");
+    expect(JSON.parse(status.body.toString()).connected_at).toBe("2026-11-23T07:59:00.000123Z");
+    const data = decide({ ...input("sensors/a/data", '{"value":1}'), connectedAtUs });
+    expect(JSON.parse(data.body.toString()).connected_at).toBeUndefined();
+  });
+});
+
+describe("refusals", () => {
+  it("refuses everything from a revoked credential, and platform topics from anyone", () => {
+    const identity = { kind: "sensor", sensorId: "a" } as const;
+    const revoked = decide({ ...input("sensors/a/data", '{"value":1}'), identity, revoked: true });
+    expect(revoked).toMatchObject({ action: "dead_letter", reason: "not_authorized", sensorId: "a" });
+    const command = decide({ ...input("sensors/a/commands/sleep", "{}"), identity });
+    expect(command).toMatchObject({ action: "dead_letter", reason: "not_authorized" });
+    const open = decide({ ...input("alerts/a", "{}"), identity: { kind: "anonymous", sensorId: undefined } });
+    expect(open).toMatchObject({ action: "dead_letter", reason: "not_authorized" });
+  });
+});

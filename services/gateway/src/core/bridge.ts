@@ -1,5 +1,6 @@
 import {
   type DeviceKind,
+  formatMicros,
   microsOf,
   type ParsedDeviceMessage,
   parseDevicePayload,
@@ -16,6 +17,10 @@ export type BridgeInput = {
   msgId: string;
   receivedUs: number;
   maxPayloadBytes: number;
+  /** The publisher's credential was revoked while it was connected: it may publish nothing more. */
+  revoked?: boolean | undefined;
+  /** When the publishing connection was accepted: stamped on status messages so presence is ordered by connection. */
+  connectedAtUs?: number | undefined;
 };
 
 /** Kept of a refused payload in its dead letter: enough to diagnose, never the whole of an oversized one. */
@@ -67,6 +72,9 @@ export function decide(input: BridgeInput): BridgeDecision {
     originalBytes: raw.byteLength,
   });
   const who = input.identity;
+  if (who && input.revoked) {
+    return refuse("not_authorized", "the credential was revoked", sensorOf(who), undefined, "rejected.not_authorized");
+  }
   if (who && !mayPublish(who, input.topic)) {
     const name = who.kind === "sensor" ? `sensor ${who.sensorId}` : who.kind;
     return refuse(
@@ -93,12 +101,16 @@ export function decide(input: BridgeInput): BridgeDecision {
     received_us: input.receivedUs,
   });
   if (!parsed.ok) return refuse(parsed.reason, parsed.error, topic.sensor_id, topic.kind, topic.routing_key);
+  const message =
+    parsed.kind === "status" && input.connectedAtUs !== undefined
+      ? { ...parsed.message, connected_at: formatMicros(input.connectedAtUs) }
+      : parsed.message;
   return {
     action: "publish",
     kind: topic.kind,
     sensorId: topic.sensor_id,
     routingKey: topic.routing_key,
-    body: Buffer.from(JSON.stringify(parsed.message)),
+    body: Buffer.from(JSON.stringify(message)),
     readings:
       parsed.kind === "data"
         ? parsed.message.readings.length
