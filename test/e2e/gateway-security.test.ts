@@ -1,5 +1,6 @@
-import type net from "node:net";
+import net from "node:net";
 import { DEAD_LETTER_HEADERS } from "@sensorstream/bus";
+import { CREDENTIALS_REVOKED_ROUTING_KEY } from "@sensorstream/contracts";
 import { migrate } from "@sensorstream/db";
 import { type Gateway, type GatewaySettings, startGateway } from "@sensorstream/gateway";
 import { SensorAdmin, SubscriberAdmin } from "@sensorstream/registry";
@@ -209,4 +210,163 @@ describe("gateway security: isolation, identity, limits, revocation", () => {
     expect(victim.connected && watcher.connected).toBe(true);
     await victim.endAsync();
   });
+
+  it("ties the client id to the login: another sensor's id is refused, the victim stays connected, its Last Will still counts", async () => {
+    const victim = await asSensor("victim", {
+      will: { topic: "sensors/victim/status", payload: Buffer.from('{"state":"offline"}'), qos: 1, retain: true },
+    });
+    let victimClosed = false;
+    victim.on("close", () => {
+      victimClosed = true;
+    });
+    const asEvil = { username: "evil", password: tokens.get("evil") ?? "" };
+    await expect(connect(main.url, "victim", asEvil)).rejects.toThrow(/Identifier rejected/);
+    await expect(connect(main.url, "victim", { ...asEvil, clean: false })).rejects.toThrow(/Identifier rejected/);
+    // Failed attempts with the victim's id (wrong token too) leave nothing behind ...
+    await expect(connect(main.url, "victim", { username: "victim", password: "wrong" })).rejects.toThrow(
+      /Bad username/,
+    );
+    expect(main.gateway.sessions.of("sensor", "victim")).toHaveLength(1);
+    expect(victim.connected && !victimClosed).toBe(true);
+    const text = await main.registry.metrics();
+    expect(metricValue(text, "sensorstream_gateway_connects_total", { outcome: "client_id_mismatch" })).toBe(2);
+
+    // ... so the victim's Last Will is not mistaken for a stale one, and it carries the connection's stamp.
+    const before = spy.messages.length;
+    (victim.stream as net.Socket).destroy();
+    const will = await waitFor(() => spy.messages.slice(before).find((m) => m.routingKey === "sensor_victim.status"), {
+      message: "the victim's Last Will never reached the bus",
+    });
+    const connection = spy.messages
+      .filter((m) => m.routingKey === "sensor_victim.connection")
+      .map((m) => JSON.parse(m.content.toString()));
+    const body = JSON.parse(will.content.toString());
+    expect(body.status.state).toBe("offline");
+    const opened = connection.filter((e) => e.connected);
+    expect(body.connected_at).toBe(opened.at(-1)?.connected_at);
+    expect(opened.at(-1)?.received_at).toBe(opened.at(-1)?.connected_at);
+    await waitFor(() => spy.messages.slice(before).some((m) => m.routingKey === "sensor_victim.connection"), {
+      message: "no disconnect event",
+    });
+    const closed = spy.messages
+      .slice(before)
+      .filter((m) => m.routingKey === "sensor_victim.connection")
+      .map((m) => JSON.parse(m.content.toString()));
+    expect(closed.at(-1)).toMatchObject({ connected: false, connected_at: body.connected_at });
+  });
+
+  it("refuses oversized packets from their fixed header, caps pending connects, and forgets failed attempts", async () => {
+    const limited = await start({
+      MQTT_MAX_PENDING_CONNECTS: 3,
+      MQTT_CONNECT_TIMEOUT_MS: 300,
+      MQTT_MAX_CONNECTIONS: 1,
+    });
+    const port = limited.gateway.mqttPort;
+    const open = (): Promise<net.Socket> =>
+      new Promise((resolve) => {
+        const s = net.connect({ port, host: "127.0.0.1" }, () => resolve(s));
+        s.on("error", () => {});
+      });
+    const closed = (s: net.Socket) => new Promise<void>((r) => (s.destroyed ? r() : s.once("close", () => r())));
+
+    // A CONNECT announcing 256 MB: closed after its first five bytes, nothing buffered.
+    const huge = await open();
+    huge.write(Buffer.from([0x10, 0xff, 0xff, 0xff, 0x7f]));
+    await closed(huge);
+    // Silent sockets fill the pending slots; the next one is closed at once; the connect timeout ends the rest.
+    const silent = [await open(), await open(), await open()];
+    await waitFor(() => limited.gateway.gate.pending === 3, { message: "three pending connections" });
+    const extra = await open();
+    await closed(extra);
+    await Promise.all(silent.map(closed));
+    await waitFor(() => limited.gateway.gate.open === 0, { message: "the gate still holds sockets" });
+
+    // Failed logins with long client ids leave no state behind.
+    for (let i = 0; i < 20; i++) {
+      await expect(
+        connect(limited.url, `victim${"x".repeat(200)}${i}`, { username: "victim", password: "wrong" }),
+      ).rejects.toThrow(/Bad username/);
+    }
+    expect(limited.gateway.sessions.principals).toBe(0);
+    expect(limited.gateway.broker.connectedClients).toBe(0);
+    await waitFor(() => limited.gateway.gate.open === 0 && limited.gateway.gate.pending === 0, {
+      message: "sockets of failed logins remain",
+    });
+
+    // The connection cap answers CONNACK 3 (server unavailable) rather than a bare close.
+    await asSensor("limit-1", {}, limited.url);
+    await expect(
+      connect(limited.url, "evil", { username: "evil", password: tokens.get("evil") ?? "" }),
+    ).rejects.toThrow(/Server unavailable/);
+    const text = await limited.registry.metrics();
+    expect(metricValue(text, "sensorstream_gateway_dropped_connections_total", { reason: "packet_too_large" })).toBe(1);
+    expect(metricValue(text, "sensorstream_gateway_dropped_connections_total", { reason: "too_many_pending" })).toBe(1);
+    expect(metricValue(text, "sensorstream_gateway_connects_total", { outcome: "too_many_connections" })).toBe(1);
+    expect(metricValue(text, "sensorstream_gateway_connects_total", { outcome: "bad_credentials" })).toBe(20);
+  });
+
+  it("answers a rate-limited connect with CONNACK 3", async () => {
+    const frozen = Date.UTC(2026, 10, 23, 8);
+    const limited = await start({ MQTT_CONNECT_RATE: 1 }, () => frozen);
+    const asEvil = { username: "evil", password: tokens.get("evil") ?? "" };
+    for (let i = 0; i < 2; i++) await (await connect(limited.url, "evil", asEvil)).endAsync();
+    await expect(connect(limited.url, "evil", asEvil)).rejects.toThrow(/Server unavailable/);
+    const text = await limited.registry.metrics();
+    expect(metricValue(text, "sensorstream_gateway_connects_total", { outcome: "rate_limited" })).toBe(1);
+  });
+
+  it("revocation ends the old sessions on every replica within seconds; a new token works at once", async () => {
+    const second = await start();
+    const onFirst = await asSensor("rot");
+    const onSecond = await asSensor("rot", {}, second.url);
+    const watcher = await subscribers.create("revoked-dash", ["alerts/#"]);
+    if ("conflict" in watcher) throw new Error("conflict");
+    const dash = await connect(second.url, watcher.username, { username: watcher.username, password: watcher.token });
+    const gone = await asSensor("gone");
+
+    const newToken = await admin.rotateToken("rot");
+    await admin.delete("gone", true);
+    await subscribers.delete("revoked-dash");
+    const before = spy.messages.length;
+    await publishRevoked(vhost.url, [
+      { principal: "sensor", id: "rot", reason: "rotated" },
+      { principal: "sensor", id: "gone", reason: "deleted" },
+      { principal: "subscriber", id: "revoked-dash", reason: "deleted" },
+    ]);
+    await waitFor(() => !onFirst.connected && !onSecond.connected && !dash.connected && !gone.connected, {
+      message: () =>
+        `still connected: ${JSON.stringify({ first: onFirst.connected, second: onSecond.connected, dash: dash.connected, gone: gone.connected })}`,
+    });
+    // The new token works at once on both replicas, though both had the old credential cached.
+    tokens.set("rot", newToken ?? "");
+    expect((await asSensor("rot")).connected).toBe(true);
+    expect((await asSensor("rot", {}, second.url)).connected).toBe(true);
+    await expect(asSensor("gone")).rejects.toThrow(/Bad username/);
+    await expect(
+      connect(main.url, watcher.username, { username: watcher.username, password: watcher.token }),
+    ).rejects.toThrow(/Bad username/);
+    // The deleted sensor's old session published nothing after it was ended: not even its Last Will.
+    expect(
+      spy.messages
+        .slice(before)
+        .filter((m) => m.routingKey.startsWith("sensor_gone.") && !m.routingKey.endsWith(".connection")),
+    ).toEqual([]);
+    const text = await second.registry.metrics();
+    expect(metricValue(text, "sensorstream_gateway_revocations_total", { outcome: "closed" })).toBe(2);
+  });
 });
+
+/** credentials.revoked as the API publishes it. */
+async function publishRevoked(
+  url: string,
+  events: Array<{ principal: "sensor" | "subscriber"; id: string; reason: "rotated" | "deleted" }>,
+): Promise<void> {
+  const conn = await amqp.connect(url);
+  const ch = await conn.createConfirmChannel();
+  for (const [i, e] of events.entries()) {
+    const body = { msg_id: `revoked-${i}`, ...e, revoked_at: new Date().toISOString() };
+    ch.publish("sensor_streaming", CREDENTIALS_REVOKED_ROUTING_KEY, Buffer.from(JSON.stringify(body)));
+  }
+  await ch.waitForConfirms();
+  await conn.close();
+}
