@@ -1,10 +1,11 @@
 import net from "node:net";
+import { busRevocations, registerApi } from "@sensorstream/api";
 import { DEAD_LETTER_HEADERS } from "@sensorstream/bus";
 import { CREDENTIALS_REVOKED_ROUTING_KEY } from "@sensorstream/contracts";
 import { migrate } from "@sensorstream/db";
 import { type Gateway, type GatewaySettings, startGateway } from "@sensorstream/gateway";
 import { SensorAdmin, SubscriberAdmin } from "@sensorstream/registry";
-import { createRegistry, Health, type Registry, silentLogger } from "@sensorstream/runtime";
+import { createHttpServer, createRegistry, Health, type Registry, silentLogger } from "@sensorstream/runtime";
 import amqp from "amqplib";
 import mqtt, { type MqttClient } from "mqtt";
 import pg from "pg";
@@ -33,6 +34,8 @@ async function spyOnBus(url: string): Promise<BusSpy> {
   );
   return { messages, close: () => conn.close() };
 }
+
+const API_TOKEN = "test-api-token-0123456789";
 
 const refusals = async (r: Registry, action: string) =>
   metricValue(await r.metrics(), "sensorstream_gateway_refused_total", { action });
@@ -322,21 +325,35 @@ describe("gateway security: isolation, identity, limits, revocation", () => {
     const watcher = await subscribers.create("revoked-dash", ["alerts/#"]);
     if ("conflict" in watcher) throw new Error("conflict");
     const dash = await connect(second.url, watcher.username, { username: watcher.username, password: watcher.token });
-    const gone = await asSensor("gone");
+    const gone = await asSensor("gone", {
+      will: { topic: "sensors/gone/status", payload: Buffer.from('{"state":"offline"}'), qos: 1, retain: false },
+    });
 
-    const newToken = await admin.rotateToken("rot");
-    await admin.delete("gone", true);
-    await subscribers.delete("revoked-dash");
+    // Through the API, as an operator would: each change is committed, then every gateway is told.
+    const revocations = await busRevocations({ url: vhost.url, logger: silentLogger(), registry: createRegistry() });
+    const api = createHttpServer({ registry: createRegistry(), health: new Health() });
+    await registerApi(api, {
+      pool,
+      logger: silentLogger(),
+      auth: { token: API_TOKEN, readAccess: "token" },
+      revocations,
+    });
+    const call = async (method: "POST" | "DELETE", url: string) => {
+      const r = await api.inject({ method, url, headers: { authorization: `Bearer ${API_TOKEN}` } });
+      expect(r.statusCode, r.body).toBe(200);
+      return r.json() as { token?: string };
+    };
     const before = spy.messages.length;
-    await publishRevoked(vhost.url, [
-      { principal: "sensor", id: "rot", reason: "rotated" },
-      { principal: "sensor", id: "gone", reason: "deleted" },
-      { principal: "subscriber", id: "revoked-dash", reason: "deleted" },
-    ]);
+    const newToken = (await call("POST", "/api/sensors/rot/token")).token;
+    await call("DELETE", "/api/sensors/gone?with_data=true");
+    await call("DELETE", "/api/subscribers/revoked-dash");
     await waitFor(() => !onFirst.connected && !onSecond.connected && !dash.connected && !gone.connected, {
       message: () =>
         `still connected: ${JSON.stringify({ first: onFirst.connected, second: onSecond.connected, dash: dash.connected, gone: gone.connected })}`,
     });
+    await revocations.close();
+    await api.close();
+    expect(spy.messages.slice(before).filter((m) => m.routingKey === CREDENTIALS_REVOKED_ROUTING_KEY)).toHaveLength(3);
     // The new token works at once on both replicas, though both had the old credential cached.
     tokens.set("rot", newToken ?? "");
     expect((await asSensor("rot")).connected).toBe(true);
@@ -355,18 +372,3 @@ describe("gateway security: isolation, identity, limits, revocation", () => {
     expect(metricValue(text, "sensorstream_gateway_revocations_total", { outcome: "closed" })).toBe(2);
   });
 });
-
-/** credentials.revoked as the API publishes it. */
-async function publishRevoked(
-  url: string,
-  events: Array<{ principal: "sensor" | "subscriber"; id: string; reason: "rotated" | "deleted" }>,
-): Promise<void> {
-  const conn = await amqp.connect(url);
-  const ch = await conn.createConfirmChannel();
-  for (const [i, e] of events.entries()) {
-    const body = { msg_id: `revoked-${i}`, ...e, revoked_at: new Date().toISOString() };
-    ch.publish("sensor_streaming", CREDENTIALS_REVOKED_ROUTING_KEY, Buffer.from(JSON.stringify(body)));
-  }
-  await ch.waitForConfirms();
-  await conn.close();
-}

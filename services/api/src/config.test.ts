@@ -7,6 +7,7 @@ const token = "0123456789abcdef0123";
 describe("api config", () => {
   it("has defaults for everything but the token", () => {
     expect(loadApiConfig({ API_TOKEN: token })).toEqual({
+      AMQP_URL: "amqp://guest:guest@localhost:5672",
       DATABASE_URL: "postgresql://postgres@localhost:5432/sensorstream",
       HTTP_HOST: "0.0.0.0",
       HTTP_PORT: 8080,

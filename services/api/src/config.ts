@@ -1,7 +1,9 @@
-import { databaseConfig, loadConfig, serviceProcessConfig } from "@sensorstream/runtime";
+import { busConfig, databaseConfig, loadConfig, serviceProcessConfig } from "@sensorstream/runtime";
 import { z } from "zod";
 
 export const apiConfigSchema = z.object({
+  /** Where the API tells the gateways about rotated tokens and deleted sensors and subscribers (credentials.revoked). */
+  ...busConfig,
   DATABASE_URL: databaseConfig.DATABASE_URL,
   DB_POOL_SIZE: databaseConfig.DB_POOL_SIZE,
   ...serviceProcessConfig,

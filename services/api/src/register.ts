@@ -4,6 +4,7 @@ import type { Pool } from "@sensorstream/db";
 import { SensorAdmin, SubscriberAdmin } from "@sensorstream/registry";
 import { type Logger, VERSION } from "@sensorstream/runtime";
 import type { FastifyInstance } from "fastify";
+import { noRevocations, type Revocations } from "./adapters/bus/revocations.js";
 import type { Stores } from "./adapters/http/deps.js";
 import { ApiError, apiErrorHandler, errorBody } from "./adapters/http/errors.js";
 import { logRoutes } from "./adapters/http/logs.js";
@@ -18,6 +19,8 @@ export type ApiDeps = {
   pool: Pool;
   logger: Logger;
   auth: AccessPolicy;
+  /** Told after a token rotation or a sensor or subscriber deletion committed (credentials.revoked). */
+  revocations?: Revocations;
   /** Epoch milliseconds; tests may pin it. */
   clock?: () => number;
 };
@@ -43,6 +46,7 @@ export async function registerApi(app: FastifyInstance, deps: ApiDeps): Promise<
     subscribers: new SubscriberAdmin(deps.pool),
     logs: new LogStore(deps.pool),
     measurements: new MeasurementStore(deps.pool),
+    revocations: deps.revocations ?? noRevocations,
   };
   const clock = deps.clock ?? Date.now;
 

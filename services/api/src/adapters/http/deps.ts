@@ -1,4 +1,5 @@
 import type { SensorAdmin, SubscriberAdmin } from "@sensorstream/registry";
+import type { Revocations } from "../bus/revocations.js";
 import type { LogStore } from "../pg/log-store.js";
 import type { MeasurementStore } from "../pg/measurement-store.js";
 
@@ -8,4 +9,5 @@ export type Stores = {
   subscribers: SubscriberAdmin;
   logs: LogStore;
   measurements: MeasurementStore;
+  revocations: Revocations;
 };

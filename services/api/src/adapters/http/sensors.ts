@@ -35,7 +35,7 @@ const presenceEntrySchema = z.object({
     .describe("what caused it, e.g. status_online, status_offline, connected, disconnected, activity, no_data"),
 });
 
-export function sensorRoutes(app: FastifyInstance, policy: AccessPolicy, { sensors }: Stores): void {
+export function sensorRoutes(app: FastifyInstance, policy: AccessPolicy, { sensors, revocations }: Stores): void {
   addRoute(app, policy, {
     method: "GET",
     url: "/sensors",
@@ -169,6 +169,7 @@ export function sensorRoutes(app: FastifyInstance, policy: AccessPolicy, { senso
     handler: async ({ params, query }) => {
       const counts = await sensors.delete(params.id, query.with_data);
       if (!counts) throw sensorNotFound(params.id);
+      await revocations.revoked("sensor", params.id, "deleted");
       return { id: params.id, with_data: query.with_data, deleted: { sensor: true as const, ...counts } };
     },
   });
@@ -180,7 +181,7 @@ export function sensorRoutes(app: FastifyInstance, policy: AccessPolicy, { senso
     tags,
     summary: "Issue new MQTT credentials (the old token stops working)",
     description:
-      "The gateway refuses the old token for new connections once its credential cache expires (CREDENTIAL_CACHE_MS, 10 s by default).",
+      "Every gateway ends the live sessions of the old token within seconds (credentials.revoked); the new token works at once.",
     params: sensorIdParams,
     responses: {
       200: {
@@ -192,6 +193,7 @@ export function sensorRoutes(app: FastifyInstance, policy: AccessPolicy, { senso
     handler: async ({ params }) => {
       const token = await sensors.rotateToken(params.id);
       if (token === undefined) throw sensorNotFound(params.id);
+      await revocations.revoked("sensor", params.id, "rotated");
       return { sensor_id: params.id, username: params.id, token };
     },
   });

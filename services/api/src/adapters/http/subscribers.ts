@@ -31,7 +31,11 @@ const notFound = (name: string) =>
   new ApiError(404, "subscriber_not_found", `there is no subscriber "${name}"; GET /api/subscribers lists them`);
 
 /** Read-only MQTT credentials. Managing credentials always needs the bearer token, even when reads are open. */
-export function subscriberRoutes(app: FastifyInstance, policy: AccessPolicy, { subscribers }: Stores): void {
+export function subscriberRoutes(
+  app: FastifyInstance,
+  policy: AccessPolicy,
+  { subscribers, revocations }: Stores,
+): void {
   addRoute(app, policy, {
     method: "POST",
     url: "/subscribers",
@@ -93,7 +97,7 @@ export function subscriberRoutes(app: FastifyInstance, policy: AccessPolicy, { s
     tags,
     summary: "Delete a subscriber",
     description:
-      "New connections with its credentials are refused once the gateway's credential cache expires (CREDENTIAL_CACHE_MS, 10 s by default).",
+      "Its credentials stop working at once, and every gateway ends its live sessions within seconds (credentials.revoked).",
     params: z.strictObject({ name: nameSchema }),
     responses: {
       200: { description: "deleted", schema: z.object({ name: z.string(), deleted: z.literal(true) }) },
@@ -101,6 +105,7 @@ export function subscriberRoutes(app: FastifyInstance, policy: AccessPolicy, { s
     },
     handler: async ({ params }) => {
       if (!(await subscribers.delete(params.name))) throw notFound(params.name);
+      await revocations.revoked("subscriber", params.name, "deleted");
       return { name: params.name, deleted: true as const };
     },
   });

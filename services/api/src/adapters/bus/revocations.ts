@@ -1,0 +1,54 @@
+import { randomUUID } from "node:crypto";
+import { BusConnection, ConfirmPublisher } from "@sensorstream/bus";
+import { CREDENTIALS_REVOKED_ROUTING_KEY, type CredentialRevoked, EXCHANGE } from "@sensorstream/contracts";
+import type { Logger, Registry } from "@sensorstream/runtime";
+
+/** Tells every gateway replica that a credential changed, so its live sessions end (credentials.revoked). */
+export type Revocations = {
+  revoked(principal: CredentialRevoked["principal"], id: string, reason: CredentialRevoked["reason"]): Promise<void>;
+};
+
+/**
+ * Publishes credentials.revoked, confirmed. Called after the database change committed: a gateway that re-checks
+ * on the event must read the new state. Not mandatory: with no gateway running there is nobody to tell. A failed
+ * publish is logged, not answered as an error: the change itself is done, and gateways stop accepting the old
+ * credential for new connections when their cache expires.
+ */
+export async function busRevocations(o: {
+  url: string;
+  logger: Logger;
+  registry: Registry;
+}): Promise<Revocations & { close(): Promise<void> }> {
+  const bus = new BusConnection({ url: o.url, name: "api", logger: o.logger, registry: o.registry });
+  await bus.addSetup(async (conn) => {
+    const ch = await conn.createChannel();
+    await ch.assertExchange(EXCHANGE, "topic", { durable: true });
+    await ch.close();
+  });
+  const publisher = new ConfirmPublisher(bus, { exchange: EXCHANGE, logger: o.logger, registry: o.registry });
+  await publisher.attach();
+  bus.start();
+  return {
+    async revoked(principal, id, reason) {
+      const event: CredentialRevoked = {
+        msg_id: randomUUID(),
+        principal,
+        id,
+        reason,
+        revoked_at: new Date().toISOString(),
+      };
+      try {
+        await publisher.publish(CREDENTIALS_REVOKED_ROUTING_KEY, Buffer.from(JSON.stringify(event)), {
+          messageId: event.msg_id,
+          mandatory: false,
+        });
+      } catch (err) {
+        o.logger.warn({ err, principal, id }, "could not tell the gateways about a revoked credential");
+      }
+    },
+    close: () => bus.close(),
+  };
+}
+
+/** Nobody to tell (tests of the routes alone). */
+export const noRevocations: Revocations = { revoked: async () => {} };
