@@ -1,4 +1,4 @@
-import { busConfig, databaseConfig, env, loadConfig, serviceProcessConfig } from "@sensorstream/runtime";
+import { busConfig, ConfigError, databaseConfig, env, loadConfig, serviceProcessConfig } from "@sensorstream/runtime";
 import { z } from "zod";
 
 export const gatewayConfigSchema = z.object({
@@ -12,6 +12,17 @@ export const gatewayConfigSchema = z.object({
   MQTT_PORT: env.port(1883),
   /** MQTT over WebSocket; 0 turns it off. */
   MQTT_WS_PORT: env.port(8083),
+  /** MQTT over TLS; listens only when MQTT_TLS_CERT_FILE and MQTT_TLS_KEY_FILE are set. */
+  MQTT_TLS_PORT: env.port(8883),
+  /** MQTT over secure WebSocket (same certificate); 0 turns it off. */
+  MQTT_WSS_PORT: env.port(8884),
+  /** PEM certificate (chain) and private key of the TLS listeners. */
+  MQTT_TLS_CERT_FILE: z.string().min(1).optional(),
+  MQTT_TLS_KEY_FILE: z.string().min(1).optional(),
+  /** PEM CA: when set, every client must present a certificate it signed whose CN is the MQTT username. */
+  MQTT_TLS_CA_FILE: z.string().min(1).optional(),
+  /** Read the client address from a PROXY protocol v1/v2 header (behind a load balancer that sends one). */
+  MQTT_PROXY_PROTOCOL: env.flag(false),
   MAX_PAYLOAD_BYTES: env.int(256 * 1024, 64, 64 * 1024 * 1024),
   MQTT_MAX_CONNECTIONS: env.int(10_000, 1, 1_000_000),
   /** New connections per second allowed from one IP address (bursts of twice that). */
@@ -30,5 +41,17 @@ export const gatewayConfigSchema = z.object({
 
 export type GatewayConfig = z.output<typeof gatewayConfigSchema>;
 
-export const loadGatewayConfig = (source: Record<string, string | undefined> = process.env): Readonly<GatewayConfig> =>
-  loadConfig(gatewayConfigSchema, source);
+/** Both or neither: a certificate without its key (or the reverse) is a mistake, not a way to turn TLS off. */
+const tlsPair = (c: GatewayConfig): string | undefined =>
+  (c.MQTT_TLS_CERT_FILE === undefined) !== (c.MQTT_TLS_KEY_FILE === undefined)
+    ? "MQTT_TLS_CERT_FILE and MQTT_TLS_KEY_FILE go together: set both to enable TLS, or neither"
+    : c.MQTT_TLS_CA_FILE !== undefined && c.MQTT_TLS_CERT_FILE === undefined
+      ? "MQTT_TLS_CA_FILE needs MQTT_TLS_CERT_FILE and MQTT_TLS_KEY_FILE (client certificates are checked over TLS)"
+      : undefined;
+
+export function loadGatewayConfig(source: Record<string, string | undefined> = process.env): Readonly<GatewayConfig> {
+  const config = loadConfig(gatewayConfigSchema, source);
+  const problem = tlsPair(config);
+  if (problem) throw new ConfigError([problem]);
+  return config;
+}

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { BusConnection, ConfirmPublisher, DeadLetterPublisher, declareTopology, QUEUES } from "@sensorstream/bus";
 import { CREDENTIALS_REVOKED_ROUTING_KEY, EXCHANGE } from "@sensorstream/contracts";
 import { createPool, type Pool } from "@sensorstream/db";
@@ -12,7 +13,7 @@ import { connectHandler } from "./adapters/mqtt/connect-handler.js";
 import { installConnectionHandlers } from "./adapters/mqtt/connection-handler.js";
 import { PublishHandler } from "./adapters/mqtt/publish-handler.js";
 import { subscribeHandler } from "./adapters/mqtt/subscribe-handler.js";
-import { type Listeners, openListeners } from "./adapters/mqtt-listeners.js";
+import { type Listeners, openListeners, type TlsFiles } from "./adapters/mqtt-listeners.js";
 import { ReplicaQueue } from "./adapters/replica-queue.js";
 import { RevocationHandler } from "./adapters/revocation-handler.js";
 import { Sessions } from "./adapters/sessions.js";
@@ -34,7 +35,19 @@ export type GatewaySettings = Pick<
   | "ACTIVITY_INTERVAL_MS"
   | "CREDENTIAL_CACHE_MS"
 > &
-  Partial<Pick<GatewayConfig, "MQTT_MAX_PENDING_CONNECTS" | "MQTT_CONNECT_TIMEOUT_MS">>;
+  Partial<
+    Pick<
+      GatewayConfig,
+      | "MQTT_MAX_PENDING_CONNECTS"
+      | "MQTT_CONNECT_TIMEOUT_MS"
+      | "MQTT_TLS_PORT"
+      | "MQTT_WSS_PORT"
+      | "MQTT_TLS_CERT_FILE"
+      | "MQTT_TLS_KEY_FILE"
+      | "MQTT_TLS_CA_FILE"
+      | "MQTT_PROXY_PROTOCOL"
+    >
+  >;
 export type GatewayDeps = {
   logger: Logger;
   registry: Registry;
@@ -45,6 +58,8 @@ export type GatewayDeps = {
 export type Gateway = {
   mqttPort: number;
   wsPort: number | undefined;
+  tlsPort: number | undefined;
+  wssPort: number | undefined;
   gatewayId: string;
   broker: Aedes;
   sessions: Sessions;
@@ -71,6 +86,7 @@ export async function startGateway(config: GatewaySettings, deps: GatewayDeps): 
   const clock = deps.clock ?? Date.now;
   const newId = deps.newId ?? randomUUID;
   const metrics = gatewayMetrics(registry);
+  const tls = readTlsFiles(config);
   if (config.MQTT_AUTH === "open") {
     logger.warn("MQTT_AUTH=open: ANY client may connect and publish as any sensor. Use it only on a trusted network.");
   }
@@ -142,6 +158,7 @@ export async function startGateway(config: GatewaySettings, deps: GatewayDeps): 
     mode: config.MQTT_AUTH,
     directory,
     sessions,
+    requireClientCertificate: tls?.ca !== undefined,
     maxConnections: config.MQTT_MAX_CONNECTIONS,
     connectRatePerIp: config.MQTT_CONNECT_RATE,
     logger,
@@ -155,6 +172,7 @@ export async function startGateway(config: GatewaySettings, deps: GatewayDeps): 
   const gate = new ConnectGate(broker, {
     maxPending: config.MQTT_MAX_PENDING_CONNECTS ?? 1_000,
     maxPacketBytes: maxPacketBytes(config.MAX_PAYLOAD_BYTES),
+    connectTimeoutMs: config.MQTT_CONNECT_TIMEOUT_MS ?? 10_000,
     metrics,
   });
 
@@ -179,6 +197,10 @@ export async function startGateway(config: GatewaySettings, deps: GatewayDeps): 
       mqttPort: config.MQTT_PORT,
       wsPort: config.MQTT_WS_PORT,
       maxPacketBytes: maxPacketBytes(config.MAX_PAYLOAD_BYTES),
+      proxyProtocol: config.MQTT_PROXY_PROTOCOL ?? false,
+      connectTimeoutMs: config.MQTT_CONNECT_TIMEOUT_MS ?? 10_000,
+      tls: tls && { ...tls, port: config.MQTT_TLS_PORT ?? 8883, wssPort: config.MQTT_WSS_PORT ?? 8884 },
+      metrics,
     });
   } catch (err) {
     await closeAll();
@@ -186,16 +208,37 @@ export async function startGateway(config: GatewaySettings, deps: GatewayDeps): 
   }
   health.register("gateway_bus", () => publisher.ready && replicaQueue.ready);
   logger.info(
-    { mqtt_port: listeners.mqttPort, ws_port: listeners.wsPort, auth: config.MQTT_AUTH, gateway_id: gatewayId },
+    {
+      mqtt_port: listeners.mqttPort,
+      ws_port: listeners.wsPort,
+      tls_port: listeners.tlsPort,
+      wss_port: listeners.wssPort,
+      client_certificates: tls?.ca !== undefined,
+      proxy_protocol: config.MQTT_PROXY_PROTOCOL ?? false,
+      auth: config.MQTT_AUTH,
+      gateway_id: gatewayId,
+    },
     "gateway listening",
   );
   return {
     mqttPort: listeners.mqttPort,
     wsPort: listeners.wsPort,
+    tlsPort: listeners.tlsPort,
+    wssPort: listeners.wssPort,
     gatewayId,
     broker,
     sessions,
     gate,
     stop: closeAll,
+  };
+}
+
+/** The TLS listeners' files, read once at startup (a missing file stops the gateway with its name). */
+function readTlsFiles(config: GatewaySettings): TlsFiles | undefined {
+  if (!config.MQTT_TLS_CERT_FILE || !config.MQTT_TLS_KEY_FILE) return undefined;
+  return {
+    cert: readFileSync(config.MQTT_TLS_CERT_FILE),
+    key: readFileSync(config.MQTT_TLS_KEY_FILE),
+    ca: config.MQTT_TLS_CA_FILE ? readFileSync(config.MQTT_TLS_CA_FILE) : undefined,
   };
 }

@@ -14,14 +14,27 @@ export const MAX_CONNECT_BYTES = 64 * 1024;
  * header before its body is buffered. Every accepted stream is remembered until it closes, so shutdown can end them.
  */
 export class ConnectGate {
-  readonly #pending = new Set<Client>();
+  /** Raw connections (TCP socket, or the WebSocket's stream) that have not completed CONNECT. */
+  readonly #pending = new Set<Duplex>();
+  readonly #rawOf = new WeakMap<Client, Duplex>();
   readonly #open = new Set<Duplex>();
 
   constructor(
     private readonly broker: Aedes,
-    private readonly o: { maxPending: number; maxPacketBytes: number; metrics: GatewayMetrics },
+    private readonly o: {
+      maxPending: number;
+      maxPacketBytes: number;
+      connectTimeoutMs: number;
+      metrics: GatewayMetrics;
+    },
   ) {
-    broker.on("client", (client) => this.#pending.delete(client));
+    broker.on("client", (client) => {
+      const raw = this.#rawOf.get(client);
+      if (!raw) return;
+      this.#pending.delete(raw);
+      (raw as { setTimeout?: (ms: number) => void }).setTimeout?.(0);
+      this.o.metrics.pending.set(this.#pending.size);
+    });
   }
 
   /** Connections that have not completed CONNECT yet. */
@@ -34,12 +47,35 @@ export class ConnectGate {
     return this.#open.size;
   }
 
-  admit(stream: Duplex, req?: IncomingMessage): void {
+  /**
+   * A new raw connection: counted as pending until its CONNECT completes (or it closes), and given
+   * MQTT_CONNECT_TIMEOUT_MS for what comes before aedes (a PROXY header, a TLS handshake). False: refused.
+   */
+  accept(raw: Duplex): boolean {
     if (this.#pending.size >= this.o.maxPending) {
       this.o.metrics.dropped.inc({ reason: "too_many_pending" });
-      stream.destroy();
-      return;
+      raw.destroy();
+      return false;
     }
+    this.#pending.add(raw);
+    this.#open.add(raw);
+    this.o.metrics.pending.set(this.#pending.size);
+    (raw as { setTimeout?: (ms: number, cb: () => void) => void }).setTimeout?.(this.o.connectTimeoutMs, () =>
+      raw.destroy(),
+    );
+    raw.once("close", () => {
+      this.#pending.delete(raw);
+      this.#open.delete(raw);
+      this.o.metrics.pending.set(this.#pending.size);
+    });
+    return true;
+  }
+
+  /**
+   * Hands an accepted connection to aedes: `stream` is what MQTT is read from (the raw socket, its TLS socket, or
+   * the WebSocket stream); `ip` the client address when a PROXY header gave it.
+   */
+  admit(stream: Duplex, raw: Duplex, o: { req?: IncomingMessage; ip?: string | undefined } = {}): void {
     const guard = new FrameGuard(this.o.maxPacketBytes, Math.min(MAX_CONNECT_BYTES, this.o.maxPacketBytes));
     const push = stream.push.bind(stream);
     // Every byte a socket (or the WebSocket stream) reads enters through push(): checking it there refuses an
@@ -55,15 +91,18 @@ export class ConnectGate {
       }
       return push(chunk, encoding);
     };
-    this.#open.add(stream);
-    const client = this.broker.handle(stream as Parameters<Aedes["handle"]>[0], req);
-    this.#pending.add(client);
-    this.o.metrics.pending.set(this.#pending.size);
-    stream.once("close", () => {
-      this.#open.delete(stream);
-      this.#pending.delete(client);
-      this.o.metrics.pending.set(this.#pending.size);
-    });
+    if (stream !== raw) {
+      this.#open.add(stream);
+      stream.once("close", () => {
+        this.#open.delete(stream);
+        raw.destroy();
+      });
+    }
+    // aedes reads the client address of a proxied connection from req.connDetails (as aedes-server-factory sets it).
+    const req =
+      o.ip === undefined ? o.req : Object.assign(o.req ?? {}, { connDetails: { ipAddress: o.ip, isProxy: 1 } });
+    const client = this.broker.handle(stream as Parameters<Aedes["handle"]>[0], req as IncomingMessage);
+    this.#rawOf.set(client, raw);
   }
 
   /** Ends every connection still open (those broker.close() does not know: not yet CONNECTed). */

@@ -1,3 +1,4 @@
+import { TLSSocket } from "node:tls";
 import { isSensorId } from "@sensorstream/contracts";
 import { SUBSCRIBER_PREFIX, tokenMatches } from "@sensorstream/registry";
 import type { Logger } from "@sensorstream/runtime";
@@ -22,6 +23,8 @@ export type ConnectOptions = {
   mode: "required" | "open";
   directory: CredentialDirectory | undefined;
   sessions: Sessions;
+  /** MQTT_TLS_CA_FILE is set: a client certificate is a second factor, and its CN must be the username. */
+  requireClientCertificate: boolean;
   maxConnections: number;
   connectRatePerIp: number;
   logger: Logger;
@@ -39,6 +42,18 @@ export function clientIp(client: Client): string {
     req?: { socket?: { remoteAddress?: string } } | null;
   };
   return c.connDetails?.ipAddress ?? c.conn.remoteAddress ?? c.req?.socket?.remoteAddress ?? "unknown";
+}
+
+/** The CN of the verified client certificate on a TLS (or secure WebSocket) connection, if any. */
+export function peerCommonName(client: Client): string | undefined {
+  const c = client as unknown as { conn: unknown; req?: { socket?: unknown } | null };
+  for (const s of [c.conn, c.req?.socket]) {
+    if (s instanceof TLSSocket && s.authorized) {
+      const cn = s.getPeerCertificate().subject?.CN;
+      return typeof cn === "string" ? cn : undefined;
+    }
+  }
+  return undefined;
 }
 
 /**
@@ -64,6 +79,9 @@ export function connectHandler(o: ConnectOptions): Aedes["authenticate"] {
     verify(o, client, username, password).then(
       (v) => {
         if (!v.ok) return refuse(v.outcome, BAD_USERNAME_OR_PASSWORD, v.why);
+        if (o.requireClientCertificate && o.mode === "required" && peerCommonName(client) !== username) {
+          return refuse("certificate_mismatch", BAD_USERNAME_OR_PASSWORD, "no client certificate for this username");
+        }
         if (!mayUseClientId(v.identity, client.id, username)) {
           return refuse("client_id_mismatch", IDENTIFIER_REJECTED, "client id does not belong to this login");
         }
