@@ -143,8 +143,8 @@ function accept(gate: ConnectGate, raw: Socket, o: ListenerOptions, tls: Handsha
   raw.on("error", () => raw.destroy());
   if (!gate.accept(raw)) return;
   const next = (ip: string | undefined) => (tls ? tls(raw, ip) : gate.admit(raw, raw, { ip }));
-  if (!o.proxyProtocol) return next(undefined);
-  readProxyHeader(raw, o.metrics, next);
+  if (o.proxyProtocol) readProxyHeader(raw, o.metrics, next);
+  else next(undefined);
 }
 
 /** Reads the PROXY header off the socket, puts back what follows it, and goes on with the client address. */
