@@ -17,6 +17,7 @@ export class ConnectGate {
   /** Raw connections (TCP socket, or the WebSocket's stream) that have not completed CONNECT. */
   readonly #pending = new Set<Duplex>();
   readonly #rawOf = new WeakMap<Client, Duplex>();
+  readonly #deadlines = new WeakMap<Duplex, NodeJS.Timeout>();
   readonly #open = new Set<Duplex>();
 
   constructor(
@@ -32,7 +33,7 @@ export class ConnectGate {
       const raw = this.#rawOf.get(client);
       if (!raw) return;
       this.#pending.delete(raw);
-      (raw as { setTimeout?: (ms: number) => void }).setTimeout?.(0);
+      clearTimeout(this.#deadlines.get(raw));
       this.o.metrics.pending.set(this.#pending.size);
     });
   }
@@ -60,10 +61,12 @@ export class ConnectGate {
     this.#pending.add(raw);
     this.#open.add(raw);
     this.o.metrics.pending.set(this.#pending.size);
-    (raw as { setTimeout?: (ms: number, cb: () => void) => void }).setTimeout?.(this.o.connectTimeoutMs, () =>
-      raw.destroy(),
-    );
+    // An absolute deadline (not an idle timeout, which a byte now and then would keep resetting).
+    const deadline = setTimeout(() => raw.destroy(), this.o.connectTimeoutMs);
+    deadline.unref();
+    this.#deadlines.set(raw, deadline);
     raw.once("close", () => {
+      clearTimeout(deadline);
       this.#pending.delete(raw);
       this.#open.delete(raw);
       this.o.metrics.pending.set(this.#pending.size);
