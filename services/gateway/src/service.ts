@@ -1,12 +1,11 @@
 import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { BusConnection, ConfirmPublisher, DeadLetterPublisher, declareTopology, QUEUES } from "@sensorstream/bus";
-import { CREDENTIALS_REVOKED_ROUTING_KEY, EXCHANGE } from "@sensorstream/contracts";
 import { createPool, type Pool } from "@sensorstream/db";
 import type { Health, Logger, Registry } from "@sensorstream/runtime";
 import { Aedes } from "aedes";
 import { ConnectGate } from "./adapters/connect-gate.js";
 import { CredentialDirectory } from "./adapters/directory.js";
+import { openGatewayBus } from "./adapters/gateway-bus.js";
 import { GatewayEvents } from "./adapters/gateway-events.js";
 import { gatewayMetrics } from "./adapters/metrics.js";
 import { connectHandler } from "./adapters/mqtt/connect-handler.js";
@@ -14,7 +13,6 @@ import { installConnectionHandlers } from "./adapters/mqtt/connection-handler.js
 import { PublishHandler } from "./adapters/mqtt/publish-handler.js";
 import { subscribeHandler } from "./adapters/mqtt/subscribe-handler.js";
 import { type Listeners, openListeners, type TlsFiles } from "./adapters/mqtt-listeners.js";
-import { ReplicaQueue } from "./adapters/replica-queue.js";
 import { RevocationHandler } from "./adapters/revocation-handler.js";
 import { Sessions } from "./adapters/sessions.js";
 import type { GatewayConfig } from "./config.js";
@@ -67,13 +65,6 @@ export type Gateway = {
   stop(): Promise<void>;
 };
 
-/**
- * The queues the gateway publishes into: every device kind has a durable home before its consumer exists.
- * (command.acks is declared by the command service once it exists: a capped queue nobody reads would one day make
- * the gateway withhold PUBACKs for acks.)
- */
-const GATEWAY_QUEUES = [QUEUES.measurements, QUEUES.logs, QUEUES.registry];
-
 /** The largest MQTT packet read: a payload a little over the limit still reaches the bridge, which refuses it. */
 export const maxPacketBytes = (maxPayloadBytes: number): number => maxPayloadBytes * 2 + 64 * 1024;
 
@@ -99,31 +90,14 @@ export async function startGateway(config: GatewaySettings, deps: GatewayDeps): 
   const sessions = new Sessions();
   const revocations = new RevocationHandler({ sessions, directory, metrics, logger });
 
-  const bus = new BusConnection({ url: config.AMQP_URL, name: "gateway", logger, registry });
-  await bus.addSetup(async (conn) => {
-    const ch = await conn.createChannel();
-    await declareTopology(ch, GATEWAY_QUEUES);
-    await ch.close();
-  });
-  const publisher = new ConfirmPublisher(bus, {
-    exchange: EXCHANGE,
+  const { bus, publisher, deadLetters, replicaQueue } = await openGatewayBus({
+    url: config.AMQP_URL,
+    gatewayId,
+    waitForConnectionMs: config.BUS_WAIT_MS,
+    revocations,
     logger,
     registry,
-    waitForConnectionMs: config.BUS_WAIT_MS,
   });
-  await publisher.attach();
-  const replicaQueue = new ReplicaQueue(bus, {
-    name: `gateway.${gatewayId}`,
-    bindings: [CREDENTIALS_REVOKED_ROUTING_KEY],
-    logger,
-    onMessage: (key, content) => {
-      if (key === CREDENTIALS_REVOKED_ROUTING_KEY) void revocations.onMessage(content);
-    },
-    onRebound: () => void revocations.checkAll(),
-  });
-  await replicaQueue.attach();
-  const deadLetters = new DeadLetterPublisher(publisher, registry);
-  bus.start();
 
   const activity = new ActivityTracker();
   const events = new GatewayEvents({
@@ -176,6 +150,7 @@ export async function startGateway(config: GatewaySettings, deps: GatewayDeps): 
     metrics,
   });
 
+  let listeners: Listeners | undefined;
   const closeAll = async () => {
     // Nothing new comes in; connections are closed (their Last Wills go through the bridge), then what they
     // handed to RabbitMQ is confirmed, the last connection events and activity report are sent, and only then
@@ -183,14 +158,14 @@ export async function startGateway(config: GatewaySettings, deps: GatewayDeps): 
     const listenersClosed = listeners?.close() ?? Promise.resolve();
     await new Promise<void>((r) => broker.close(() => r()));
     gate.destroyAll();
-    const deadline = clock() + 10_000;
-    while (publishes.inFlight > 0 && clock() < deadline) await new Promise((r) => setTimeout(r, 20));
+    // Wall time (not the injected clock, which tests may freeze).
+    const deadline = Date.now() + 10_000;
+    while (publishes.inFlight > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     await listenersClosed;
     await events.stop();
     await bus.close();
     await pool?.end();
   };
-  let listeners: Listeners | undefined;
   try {
     listeners = await openListeners(gate, {
       host: config.MQTT_HOST,
