@@ -18,6 +18,8 @@ export type ReplicaQueueOptions = {
  * Non-durable, exclusive and auto-deleted: it lives as long as this replica's AMQP connection, is declared again on
  * every reconnect, and never outlives a crashed replica. Delivery is best effort by design (ARCHITECTURE.md): the
  * owner of each record keeps it and sends again, and the gateway re-checks what it may have missed (onRebound).
+ * It sits on BusConnection rather than the Bus port's consume pipeline because the port declares only durable,
+ * dead-lettered quorum queues; when commands and alerts join this queue, the port can grow a per-replica queue kind.
  */
 export class ReplicaQueue {
   #ready = false;
