@@ -160,10 +160,18 @@ describe("gateway TLS, client certificates and the PROXY protocol", () => {
     await expect(connect(url, { ...creds, cert: file("evil.pem"), key: file("evil.key") })).rejects.toThrow(
       /Bad username or password/,
     );
+    // Secure WebSocket: the same second factor, read from the HTTPS connection under the WebSocket.
+    const wss = `wss://127.0.0.1:${gateway.wssPort}/mqtt`;
+    const overWss = await connect(wss, { ...creds, cert: file("tls-1.pem"), key: file("tls-1.key") });
+    expect(overWss.connected).toBe(true);
+    await overWss.endAsync();
+    await expect(connect(wss, { ...creds, cert: file("evil.pem"), key: file("evil.key") })).rejects.toThrow(
+      /Bad username or password/,
+    );
     // The plain listener cannot skip the second factor.
     await expect(connect(`mqtt://127.0.0.1:${gateway.mqttPort}`, creds)).rejects.toThrow(/Bad username or password/);
     const text = await registry.metrics();
-    expect(metricValue(text, "sensorstream_gateway_connects_total", { outcome: "certificate_mismatch" })).toBe(2);
+    expect(metricValue(text, "sensorstream_gateway_connects_total", { outcome: "certificate_mismatch" })).toBe(3);
   });
 
   it("reads the client address from a PROXY protocol header, so per-IP limits count real clients", async () => {
