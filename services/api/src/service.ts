@@ -5,7 +5,10 @@ import { watchDatabase } from "./adapters/pg/database-probe.js";
 import type { ApiConfig } from "./config.js";
 import { registerApi } from "./register.js";
 
-export type ApiSettings = Pick<ApiConfig, "AMQP_URL" | "DATABASE_URL" | "DB_POOL_SIZE" | "API_TOKEN" | "API_READ_ACCESS">;
+export type ApiSettings = Pick<
+  ApiConfig,
+  "AMQP_URL" | "DATABASE_URL" | "DB_POOL_SIZE" | "API_TOKEN" | "API_READ_ACCESS"
+>;
 export type Api = { stop(): Promise<void> };
 
 /**
