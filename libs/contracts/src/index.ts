@@ -60,6 +60,16 @@ export {
 } from "./schema-version.js";
 export { isSensorId, SENSOR_ID_PATTERN, sensorIdSchema } from "./sensor-id.js";
 export {
+  MAX_SAMPLE_HZ,
+  MAX_STATUS_EXTRA_BYTES,
+  MAX_STATUS_EXTRA_DEPTH,
+  MAX_STATUS_EXTRA_KEYS,
+  MIN_SAMPLE_HZ,
+  STATUS_FIELDS,
+  statusExtras,
+  statusExtrasProblem,
+} from "./status-extras.js";
+export {
   epochMillisToMicros,
   formatMicros,
   MAX_TIME_US,

@@ -503,11 +503,42 @@ describe("status payloads", () => {
     ["an unknown mode", { state: "online", mode: "dozing" }, /^mode: /],
     ["a zero sample rate", { state: "online", sample_hz: 0 }, /^sample_hz: /],
     ["a string sample rate", { state: "online", sample_hz: "10" }, /^sample_hz: /],
+    ["a vanishing sample rate (absurd silence interval)", { state: "online", sample_hz: 1e-300 }, /^sample_hz: /],
+    ["a negative sample rate", { state: "online", sample_hz: -5 }, /^sample_hz: /],
+    ["a sample rate above 100 kHz", { state: "online", sample_hz: 100_001 }, /^sample_hz: /],
+    ["an infinite sample rate", '{"state":"online","sample_hz":1e999}', /^sample_hz: /],
+    ["a NUL in the model", { state: "online", model: "VX\u0000" }, /^model: .*NUL/],
+    ["a NUL in an extra field", { state: "online", site: { dock: "4\u0000" } }, /^site\.dock: .*NUL/],
+    ["a NUL in an extra key", { state: "online", "si\u0000te": 1 }, /NUL/],
+    [
+      "extra fields nested too deeply",
+      { state: "online", a: { b: { c: { d: { e: 1 } } } } },
+      /^a\.b\.c\.d: nested deeper/,
+    ],
+    [
+      "33 extra fields",
+      { state: "online", ...Object.fromEntries(Array.from({ length: 33 }, (_, i) => [`k${i}`, i])) },
+      /33 extra fields/,
+    ],
+    ["more than 4 KB of extra fields", { state: "online", notes: "x".repeat(5_000) }, /bytes as JSON/],
     ["an array", [{ state: "online" }], /^\(payload\): /],
   ])("refuses %s", (_what, payload, error) => {
     const r = reject("status", payload);
     expect(r.reason).toBe("invalid_payload");
     expect(r.error).toMatch(error);
+  });
+
+  it("accepts extra fields at the bounds and the whole sample-rate range", () => {
+    const at = { state: "online", ...Object.fromEntries(Array.from({ length: 32 }, (_, i) => [`k${i}`, i])) };
+    expect(accept("status", at).status).toStrictEqual(at);
+    expect(accept("status", { state: "online", a: { b: { c: { d: 1 } } } }).status).toHaveProperty("a");
+    expect(accept("status", { state: "online", sample_hz: 1e-6 }).status.sample_hz).toBe(1e-6);
+    expect(accept("status", { state: "online", sample_hz: 100_000 }).status.sample_hz).toBe(100_000);
+  });
+
+  it("refuses 5,000 levels of nesting without overflowing", () => {
+    const deep = `{"state":"online","a":${"[".repeat(5_000)}${"]".repeat(5_000)}}`;
+    expect(reject("status", deep).error).toMatch(/nested deeper/);
   });
 
   it("refuses malformed JSON", () => {

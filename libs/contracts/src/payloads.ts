@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { describeIssues, type Rejection } from "./errors.js";
+import { MAX_SAMPLE_HZ, MIN_SAMPLE_HZ, statusExtras, statusExtrasProblem } from "./status-extras.js";
 import { epochMillisToMicros, formatMicros, parseRfc3339ToMicros, type TimeParseResult } from "./time.js";
 import type { DeviceKind } from "./topics.js";
 import { unstorableLogLine } from "./unstorable.js";
@@ -35,14 +36,26 @@ export const deviceLogSchema = z.looseObject({
   msg: z.string().max(8192),
 });
 
-export const deviceStatusSchema = z.looseObject({
-  state: z.enum(["online", "offline"]),
-  mode: z.enum(["awake", "asleep"]).optional(),
-  sample_hz: z.number().positive().max(1_000_000).optional(),
-  type: z.string().max(64).optional(),
-  model: z.string().max(128).optional(),
-  firmware: z.string().max(128).optional(),
-});
+const noNul = (max: number) =>
+  z
+    .string()
+    .max(max)
+    .refine((s) => !s.includes("\u0000"), "contains a NUL character");
+
+/** Unknown fields are kept (device-reported metadata), within the bounds of status-extras.ts. */
+export const deviceStatusSchema = z
+  .looseObject({
+    state: z.enum(["online", "offline"]),
+    mode: z.enum(["awake", "asleep"]).optional(),
+    sample_hz: z.number().min(MIN_SAMPLE_HZ).max(MAX_SAMPLE_HZ).optional(),
+    type: noNul(64).optional(),
+    model: noNul(128).optional(),
+    firmware: noNul(128).optional(),
+  })
+  .superRefine((s, ctx) => {
+    const p = statusExtrasProblem(statusExtras(s));
+    if (p) ctx.addIssue({ code: "custom", path: p.path, message: p.message });
+  });
 
 export const deviceAckSchema = z.object({
   command_id: z.uuid(),
