@@ -156,7 +156,8 @@ describe("registry, presence and device security", () => {
       model: "P-9",
       reported_mode: "awake",
       reported_sample_hz: 0.05,
-      metadata: { site: "dock 4" },
+      reported_metadata: { site: "dock 4" },
+      metadata: {},
     });
     c.stream.destroy(); // no DISCONNECT: the broker publishes the Last Will
     await waitFor(async () => (await presenceOf("pump-1")) === "offline", { message: "pump-1 never offline" });

@@ -1,25 +1,13 @@
-import {
-  BusConnection,
-  ConfirmPublisher,
-  DeadLetterPublisher,
-  type Delivery,
-  declareTopology,
-  QUEUES,
-  QueueConsumer,
-} from "@sensorstream/bus";
-import {
-  EXCHANGE,
-  formatMicros,
-  microsOf,
-  type Presence,
-  presenceRoutingKey,
-  sensorIdFromRoutingKey,
-} from "@sensorstream/contracts";
+import { BusConnection, ConfirmPublisher, DeadLetterPublisher, declareTopology, QUEUES } from "@sensorstream/bus";
+import { EXCHANGE, type Presence, presenceRoutingKey } from "@sensorstream/contracts";
 import { createPool, migrateWhenReachable, type TimescaleMode } from "@sensorstream/db";
-import { backoff, counter, type Health, type Logger, type Registry, sleep } from "@sensorstream/runtime";
+import type { Health, Logger, Registry } from "@sensorstream/runtime";
+import { startBatchLoop } from "./adapters/batch-loop.js";
 import { PresenceStore } from "./adapters/presence-store.js";
-import { parseRegistryDelivery, type RegistryMessage } from "./adapters/registry-messages.js";
-import type { PresenceEvent, Transition } from "./core/presence.js";
+import { parseRegistryDelivery } from "./adapters/registry-messages.js";
+import { registryMetrics } from "./metrics.js";
+import { createPresenceCheck } from "./presence-check.js";
+import { createBatchHandler } from "./registry-batch.js";
 
 export type RegistrySettings = {
   AMQP_URL: string;
@@ -35,36 +23,28 @@ export type RegistryDeps = { logger: Logger; registry: Registry; health: Health;
 export type RegistryService = { stop(): Promise<void>; checkPresence(): Promise<void> };
 
 const NAME = "registry";
+/**
+ * Up to this many messages per transaction, or what arrived within BATCH_FLUSH_MS: 5,000 sensors connecting
+ * at once become a handful of transactions, and one event alone waits at most 50 ms.
+ */
+const BATCH_MAX = 2_000;
+const BATCH_FLUSH_MS = 50;
 
 /**
- * Tracks every sensor from what it says (status, acks) and what the gateway sees (connections,
- * activity): presence with history, reported mode and rate, last seen, last position. Each presence
- * transition is published as sensor_<id>.presence.
+ * Tracks every sensor from what it says (status, acks) and what the gateway sees (connections, activity):
+ * presence with history, reported mode and rate, last seen, last position. Composes the pieces only; each
+ * message kind has its handler in handlers/, the batch logic is registry-batch.ts, the loop adapters/batch-loop.ts.
  */
 export async function startRegistry(config: RegistrySettings, deps: RegistryDeps): Promise<RegistryService> {
   const { logger, registry, health } = deps;
   const clock = deps.clock ?? Date.now;
-  const metrics = {
-    events: counter(registry, {
-      name: "sensorstream_registry_events_total",
-      help: "Events applied by the registry, by kind and outcome (applied, stale, unknown_sensor, invalid)",
-      labelNames: ["kind", "outcome"],
-    }),
-    transitions: counter(registry, {
-      name: "sensorstream_registry_presence_transitions_total",
-      help: "Presence transitions, by new state",
-      labelNames: ["state"],
-    }),
-  };
+  const metrics = registryMetrics(registry);
   const pool = createPool({ url: config.DATABASE_URL, logger, max: config.DB_POOL_SIZE, applicationName: NAME });
   await migrateWhenReachable(pool, config.TIMESCALEDB, logger);
   let dbOk = true;
   health.register("registry_database", () => dbOk);
-  const store = new PresenceStore(
-    pool,
-    { silentFloorS: config.SILENT_FLOOR_S, silentIntervals: config.SILENT_INTERVALS },
-    config.REGISTRATION,
-  );
+  const policy = { silentFloorS: config.SILENT_FLOOR_S, silentIntervals: config.SILENT_INTERVALS };
+  const store = new PresenceStore(pool, policy, config.REGISTRATION);
 
   const bus = new BusConnection({ url: config.AMQP_URL, name: NAME, logger, registry });
   await bus.addSetup(async (conn) => {
@@ -75,154 +55,52 @@ export async function startRegistry(config: RegistrySettings, deps: RegistryDeps
   const publisher = new ConfirmPublisher(bus, { exchange: EXCHANGE, logger, registry });
   await publisher.attach();
   const deadLetters = new DeadLetterPublisher(publisher, registry);
+  // A broadcast: nobody may be listening yet, so it is not mandatory.
+  const announce = (p: Presence, messageId: string) =>
+    publisher
+      .publish(presenceRoutingKey(p.sensor_id), Buffer.from(JSON.stringify(p)), { messageId, mandatory: false })
+      .catch((err) => logger.warn({ err, sensor_id: p.sensor_id }, "could not publish a presence change"));
 
-  const announce = async (sensorId: string, t: Transition, us: number) => {
-    metrics.transitions.inc({ state: t.to });
-    const presence: Presence = { sensor_id: sensorId, state: t.to, previous: t.from, ts: formatMicros(us) };
-    // A broadcast: nobody may be listening yet, so it is not mandatory.
-    await publisher
-      .publish(presenceRoutingKey(sensorId), Buffer.from(JSON.stringify(presence)), {
-        messageId: `${sensorId}-${us}-${t.to}`,
-        mandatory: false,
-      })
-      .catch((err) => logger.warn({ err, sensor_id: sensorId }, "could not publish a presence change"));
-  };
-
-  const applyOne = async (sensorId: string, event: PresenceEvent, m?: RegistryMessage) => {
-    const status = m?.kind === "status" ? m.message.status : undefined;
-    const r = await store.apply(sensorId, event, status);
-    const kind = m?.kind ?? event.type;
-    if (r.outcome === "unknown_sensor") {
-      metrics.events.inc({ kind, outcome: "unknown_sensor" });
-      return "unknown_sensor" as const;
-    }
-    metrics.events.inc({ kind, outcome: r.stale ? "stale" : "applied" });
-    if (r.transition) await announce(sensorId, r.transition, event.us);
-    return "applied" as const;
-  };
-
-  /** Returns a reason to dead-letter, or undefined when the message was applied. */
-  const handle = async (m: RegistryMessage): Promise<string | undefined> => {
-    switch (m.kind) {
-      case "status": {
-        const s = m.message.status;
-        const event: PresenceEvent = {
-          type: "status",
-          us: microsOf(m.message.received_at),
-          state: s.state,
-          mode: s.mode,
-          sampleHz: s.sample_hz,
-        };
-        return (await applyOne(m.message.sensor_id, event, m)) === "unknown_sensor"
-          ? `sensor ${m.message.sensor_id} is not registered (REGISTRATION=manual)`
-          : undefined;
-      }
-      case "connection": {
-        const e = m.message;
-        await applyOne(e.sensor_id, { type: "connection", us: microsOf(e.received_at), connected: e.connected }, m);
-        return undefined;
-      }
-      case "ack": {
-        const us = microsOf(m.message.received_at);
-        await store.touch([{ sensorId: m.message.sensor_id, us }]);
-        metrics.events.inc({ kind: "ack", outcome: "applied" });
-        return undefined;
-      }
-      case "activity": {
-        const seen = m.message.sensors.map((x) => ({
-          sensorId: x.sensor_id,
-          us: microsOf(x.last_seen),
-          lat: x.lat,
-          lon: x.lon,
-          positionUs: x.position_at === undefined ? undefined : microsOf(x.position_at),
-        }));
-        const revive = await store.touch(seen);
-        for (const r of revive) await applyOne(r.sensorId, { type: "activity", us: r.us });
-        metrics.events.inc({ kind: "activity", outcome: "applied" });
-        return undefined;
-      }
-      default: {
-        const never: never = m;
-        return never;
-      }
-    }
-  };
-
-  // Events of one sensor must apply in order: one at a time, in delivery order.
-  let chain: Promise<void> = Promise.resolve();
-  let stopping = false;
-  const retry = backoff(200, 5_000);
-  const processDelivery = async (d: Delivery) => {
-    const parsed = parseRegistryDelivery(d);
-    let reason: string | undefined;
-    if (!parsed.ok) {
-      metrics.events.inc({ kind: "unknown", outcome: "invalid" });
-      reason = parsed.error;
-    } else {
-      for (let attempt = 1; ; attempt++) {
-        if (!d.live() || stopping) return;
-        try {
-          reason = await handle(parsed.value);
-          dbOk = true;
-          retry.reset();
-          break;
-        } catch (err) {
-          dbOk = false;
-          logger.warn({ err, attempt }, "registry update failed; retrying");
-          await sleep(retry.next());
-        }
-      }
-    }
-    if (reason !== undefined) {
-      const sensorId = sensorIdFromRoutingKey(d.routingKey);
-      await deadLetters.publish({
-        reason: parsed.ok ? "unknown_sensor" : "invalid_payload",
-        error: reason,
-        source: NAME,
-        body: d.content,
-        messageId: d.messageId ?? `${NAME}-${clock()}`,
-        routingKey: d.routingKey,
-        ...(sensorId === undefined ? {} : { sensorId }),
-      });
-      logger.warn({ routing_key: d.routingKey, error: reason }, "dead-lettered a registry event");
-    }
-    d.ack();
-  };
-  const consumer = new QueueConsumer(bus, {
+  const handler = createBatchHandler({ store, metrics, announce, clock });
+  const loop = await startBatchLoop({
+    bus,
     queue: QUEUES.registry.name,
-    prefetch: 200,
+    name: NAME,
     logger,
-    onMessage: (d) => {
-      chain = chain
-        .then(() => processDelivery(d))
-        .catch((err) => logger.warn({ err }, "registry event not settled; it will be redelivered"));
+    deadLetters,
+    maxBatch: BATCH_MAX,
+    flushMs: BATCH_FLUSH_MS,
+    parse: parseRegistryDelivery,
+    handle: (values) => handler.handle(values),
+    onInvalid: () => metrics.events.inc({ kind: "unknown", outcome: "invalid" }),
+    onStoreHealth: (ok) => {
+      dbOk = ok;
     },
   });
-  await consumer.attach();
   bus.start();
-  health.register("registry_bus", () => consumer.ready);
+  health.register("registry_bus", () => loop.ready);
 
-  const checkPresence = async () => {
-    const now = clock() * 1000;
-    for (const id of await store.silentCandidates(now)) await applyOne(id, { type: "tick", us: now });
+  const check = createPresenceCheck({
+    store,
+    clock,
+    progress: () => ({ applied: handler.applied, lagUs: handler.lagUs }),
+    afterCommit: (folded) => handler.announceAll(folded),
+  });
+  let checking: Promise<void> = Promise.resolve();
+  const checkPresence = () => {
+    checking = checking.then(check).catch((err) => logger.warn({ err }, "presence check failed"));
+    return checking;
   };
-  const ticker = setInterval(() => {
-    chain = chain.then(checkPresence).catch((err) => logger.warn({ err }, "presence check failed"));
-  }, config.PRESENCE_CHECK_S * 1000);
+  const ticker = setInterval(checkPresence, config.PRESENCE_CHECK_S * 1000);
   ticker.unref();
   logger.info({ registration: config.REGISTRATION }, "registry running");
 
   return {
-    checkPresence: () => {
-      chain = chain.then(checkPresence);
-      return chain;
-    },
+    checkPresence,
     async stop() {
       clearInterval(ticker);
-      consumer.pause();
-      stopping = true;
-      await chain.catch(() => {});
-      await consumer.close();
+      await loop.stop();
+      await checking;
       await bus.close();
       await pool.end();
     },

@@ -1,43 +1,39 @@
-import type { StatusMessage } from "@sensorstream/contracts";
+import { formatMicros } from "@sensorstream/contracts";
 import type { Pool, PoolClient } from "@sensorstream/db";
+import { type Folded, foldEvents, type SensorChange, type SensorEvent } from "../core/fold.js";
 import {
+  MAX_SILENT_AFTER_S,
   type Mode,
-  nextPresence,
-  type PresenceEvent,
   type PresencePolicy,
   type PresenceState,
   type SensorPresence,
-  type Transition,
 } from "../core/presence.js";
 
 type Row = {
+  id: string;
   presence: PresenceState;
   reported_mode: Mode | null;
   reported_sample_hz: number | null;
   last_seen_us: string | null;
   status_at_us: string | null;
+  connected_at_us: string | null;
 };
 
+const num = (s: string | null) => (s === null ? null : Number(s));
 const toState = (r: Row): SensorPresence => ({
   presence: r.presence,
   mode: r.reported_mode,
   sampleHz: r.reported_sample_hz,
-  lastSeenUs: r.last_seen_us === null ? null : Number(r.last_seen_us),
-  statusUs: r.status_at_us === null ? null : Number(r.status_at_us),
+  lastSeenUs: num(r.last_seen_us),
+  statusUs: num(r.status_at_us),
+  connectedUs: num(r.connected_at_us),
 });
-
-const ts = (us: number | null) => (us === null ? null : new Date(Math.floor(us / 1000)).toISOString());
-
-export type Applied =
-  | { outcome: "unknown_sensor" }
-  | { outcome: "applied"; transition: Transition | undefined; stale: boolean };
-
-/** Known status keys; everything else a birth message carries is kept as metadata. */
-const STATUS_KEYS = new Set(["state", "mode", "sample_hz", "type", "model", "firmware"]);
+const ts = (us: number | null | undefined) => (us === null || us === undefined ? null : formatMicros(us));
+const usOf = (col: string) => `(extract(epoch from ${col}) * 1000000)::bigint::text AS ${col}_us`;
 
 /**
- * Applies presence events to `sensors` one sensor at a time, under a row lock, and records
- * transitions in `sensor_presence_history`; safe with two registry replicas.
+ * Applies a batch of presence events in one transaction: the sensors it names are locked (in id order, so two
+ * registry replicas cannot deadlock), the pure fold decides, and one statement per table writes the result.
  */
 export class PresenceStore {
   constructor(
@@ -46,62 +42,24 @@ export class PresenceStore {
     private readonly registration: "auto" | "manual",
   ) {}
 
-  async apply(sensorId: string, event: PresenceEvent, status?: StatusMessage["status"]): Promise<Applied> {
+  async applyBatch(events: readonly SensorEvent[]): Promise<Folded> {
+    if (events.length === 0) return { changes: [], outcomes: [] };
     const client = await this.pool.connect();
     try {
       await client.query("BEGIN");
-      let row = await this.#lock(client, sensorId);
-      if (!row) {
-        if (!(event.type === "status" && this.registration === "auto")) {
-          await client.query("ROLLBACK");
-          return { outcome: "unknown_sensor" };
-        }
-        await client.query("INSERT INTO sensors (id, registered_by) VALUES ($1, 'auto') ON CONFLICT (id) DO NOTHING", [
-          sensorId,
-        ]);
-        row = await this.#lock(client, sensorId);
-        if (!row) throw new Error(`sensor ${sensorId} vanished while being registered`);
-      }
-      const r = nextPresence(toState(row), event, this.policy);
-      const s = r.state;
-      const eventTime = ts(event.us);
-      await client.query(
-        `UPDATE sensors SET
-           presence = $2,
-           presence_since = CASE WHEN $3 THEN $4::timestamptz ELSE presence_since END,
-           reported_mode = $5, reported_sample_hz = $6,
-           last_seen = $7::timestamptz, status_at = $8::timestamptz,
-           connection = COALESCE($9, connection)
-         WHERE id = $1`,
-        [
-          sensorId,
-          s.presence,
-          r.transition !== undefined,
-          eventTime,
-          s.mode,
-          s.sampleHz,
-          ts(s.lastSeenUs),
-          ts(s.statusUs),
-          event.type === "connection" && !r.stale ? (event.connected ? "connected" : "disconnected") : null,
-        ],
+      if (this.registration === "auto") await this.#register(client, events);
+      const ids = [...new Set(events.map((e) => e.sensorId))].sort();
+      const r = await client.query<Row>(
+        `SELECT id, presence, reported_mode, reported_sample_hz, ${usOf("last_seen")}, ${usOf("status_at")},
+                ${usOf("connected_at")}
+           FROM sensors WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE`,
+        [ids],
       );
-      if (status && !r.stale) {
-        const extra = Object.fromEntries(Object.entries(status).filter(([k]) => !STATUS_KEYS.has(k)));
-        await client.query(
-          `UPDATE sensors SET type = COALESCE($2, type), model = COALESCE($3, model), firmware = COALESCE($4, firmware),
-             metadata = metadata || $5::jsonb, updated_at = now()
-           WHERE id = $1`,
-          [sensorId, status.type ?? null, status.model ?? null, status.firmware ?? null, JSON.stringify(extra)],
-        );
-      }
-      if (r.transition) {
-        await client.query(
-          "INSERT INTO sensor_presence_history (sensor_id, time, state, previous, reason) VALUES ($1, $2, $3, $4, $5)",
-          [sensorId, eventTime, r.transition.to, r.transition.from, r.transition.reason],
-        );
-      }
+      const folded = foldEvents(new Map(r.rows.map((row) => [row.id, toState(row)])), events, this.policy);
+      await this.#write(client, folded.changes);
+      await this.#history(client, folded.changes);
       await client.query("COMMIT");
-      return { outcome: "applied", transition: r.transition, stale: r.stale };
+      return folded;
     } catch (err) {
       await client.query("ROLLBACK").catch(() => {});
       throw err;
@@ -110,62 +68,92 @@ export class PresenceStore {
     }
   }
 
-  /**
-   * Records last_seen (and last position) for every sensor in an activity report in one statement, and
-   * returns the sensors whose presence may change because of it (not online).
-   */
-  async touch(
-    seen: ReadonlyArray<{
-      sensorId: string;
-      us: number;
-      lat?: number | undefined;
-      lon?: number | undefined;
-      positionUs?: number | undefined;
-    }>,
-  ): Promise<Array<{ sensorId: string; us: number }>> {
-    if (seen.length === 0) return [];
-    const r = await this.pool.query<{ id: string; presence: PresenceState }>(
-      `UPDATE sensors s SET
-         last_seen = GREATEST(s.last_seen, v.seen),
-         last_lat = CASE WHEN v.pos_at IS NOT NULL AND (s.last_position_at IS NULL OR v.pos_at >= s.last_position_at) THEN v.lat ELSE s.last_lat END,
-         last_lon = CASE WHEN v.pos_at IS NOT NULL AND (s.last_position_at IS NULL OR v.pos_at >= s.last_position_at) THEN v.lon ELSE s.last_lon END,
-         last_position_at = CASE WHEN v.pos_at IS NOT NULL AND (s.last_position_at IS NULL OR v.pos_at >= s.last_position_at) THEN v.pos_at ELSE s.last_position_at END
-       FROM unnest($1::text[], $2::timestamptz[], $3::float8[], $4::float8[], $5::timestamptz[]) AS v(id, seen, lat, lon, pos_at)
-       WHERE s.id = v.id
-       RETURNING s.id, s.presence`,
-      [
-        seen.map((x) => x.sensorId),
-        seen.map((x) => ts(x.us)),
-        seen.map((x) => x.lat ?? null),
-        seen.map((x) => x.lon ?? null),
-        seen.map((x) => (x.positionUs === undefined ? null : ts(x.positionUs))),
-      ],
+  /** REGISTRATION=auto: a status message from an unknown sensor registers it. */
+  async #register(client: PoolClient, events: readonly SensorEvent[]): Promise<void> {
+    const ids = [...new Set(events.filter((e) => e.event.type === "status").map((e) => e.sensorId))].sort();
+    if (ids.length === 0) return;
+    await client.query(
+      "INSERT INTO sensors (id, registered_by) SELECT unnest($1::text[]), 'auto' ORDER BY 1 ON CONFLICT (id) DO NOTHING",
+      [ids],
     );
-    const byId = new Map(seen.map((x) => [x.sensorId, x.us]));
-    return r.rows.filter((x) => x.presence !== "online").map((x) => ({ sensorId: x.id, us: byId.get(x.id) ?? 0 }));
   }
 
-  /** Sensors that look silent now (the state machine decides, under the lock). */
+  async #write(client: PoolClient, changes: readonly SensorChange[]): Promise<void> {
+    if (changes.length === 0) return;
+    const col = <T>(f: (c: SensorChange) => T) => changes.map(f);
+    await client.query(
+      `UPDATE sensors s SET
+         presence = v.presence,
+         presence_since = COALESCE(v.since, s.presence_since),
+         reported_mode = v.mode, reported_sample_hz = v.hz,
+         last_seen = v.last_seen, status_at = v.status_at, connected_at = v.connected_at,
+         connection = COALESCE(v.connection, s.connection),
+         type = COALESCE(v.type, s.type), model = COALESCE(v.model, s.model), firmware = COALESCE(v.firmware, s.firmware),
+         reported_metadata = COALESCE(v.extras::jsonb, s.reported_metadata),
+         updated_at = CASE WHEN v.described THEN now() ELSE s.updated_at END,
+         last_lat = CASE WHEN v.newer_pos THEN v.lat ELSE s.last_lat END,
+         last_lon = CASE WHEN v.newer_pos THEN v.lon ELSE s.last_lon END,
+         last_position_at = CASE WHEN v.newer_pos THEN v.pos_at ELSE s.last_position_at END
+       FROM (
+         SELECT u.*, u.pos_at IS NOT NULL AND (t.last_position_at IS NULL OR u.pos_at >= t.last_position_at) AS newer_pos
+           FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::text[], $5::float8[], $6::timestamptz[],
+                       $7::timestamptz[], $8::timestamptz[], $9::text[], $10::text[], $11::text[], $12::text[],
+                       $13::text[], $14::bool[], $15::float8[], $16::float8[], $17::timestamptz[])
+                AS u(id, presence, since, mode, hz, last_seen, status_at, connected_at, connection, type, model,
+                     firmware, extras, described, lat, lon, pos_at)
+           JOIN sensors t ON t.id = u.id
+       ) v
+       WHERE s.id = v.id`,
+      [
+        col((c) => c.sensorId),
+        col((c) => c.state.presence),
+        col((c) => ts(c.transitions.at(-1)?.us)),
+        col((c) => c.state.mode),
+        col((c) => c.state.sampleHz),
+        col((c) => ts(c.state.lastSeenUs)),
+        col((c) => ts(c.state.statusUs)),
+        col((c) => ts(c.state.connectedUs)),
+        col((c) => c.connection ?? null),
+        col((c) => c.description?.type ?? null),
+        col((c) => c.description?.model ?? null),
+        col((c) => c.description?.firmware ?? null),
+        col((c) => (c.description?.extras === undefined ? null : JSON.stringify(c.description.extras))),
+        col((c) => c.description !== undefined),
+        col((c) => c.position?.lat ?? null),
+        col((c) => c.position?.lon ?? null),
+        col((c) => ts(c.position?.us)),
+      ],
+    );
+  }
+
+  async #history(client: PoolClient, changes: readonly SensorChange[]): Promise<void> {
+    const rows = changes.flatMap((c) => c.transitions.map((t) => ({ id: c.sensorId, ...t })));
+    if (rows.length === 0) return;
+    await client.query(
+      `INSERT INTO sensor_presence_history (sensor_id, time, state, previous, reason)
+       SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::text[], $4::text[], $5::text[])`,
+      [
+        rows.map((r) => r.id),
+        rows.map((r) => ts(r.us)),
+        rows.map((r) => r.to),
+        rows.map((r) => r.from),
+        rows.map((r) => r.reason),
+      ],
+    );
+  }
+
+  /**
+   * Sensors that look silent at `nowUs` (the fold decides again, under the lock). The interval mirrors
+   * silentAfterS, bounded the same way, so a stored rate of any value cannot make it negative or overflow.
+   */
   async silentCandidates(nowUs: number): Promise<string[]> {
     const r = await this.pool.query<{ id: string }>(
       `SELECT id FROM sensors
         WHERE presence = 'online' AND COALESCE(reported_mode, 'awake') = 'awake'
-          AND COALESCE(last_seen, status_at) IS NOT NULL
-          AND COALESCE(last_seen, status_at) < $1::timestamptz - make_interval(secs =>
-                GREATEST($2::float8, $3::float8 / NULLIF(reported_sample_hz, 0)))`,
-      [ts(nowUs), this.policy.silentFloorS, this.policy.silentIntervals],
+          AND COALESCE(last_seen, status_at) < $1::timestamptz - make_interval(secs => LEAST($4::float8,
+                GREATEST($2::float8, $3::float8 / CASE WHEN reported_sample_hz > 0 THEN reported_sample_hz END)))`,
+      [ts(nowUs), this.policy.silentFloorS, this.policy.silentIntervals, MAX_SILENT_AFTER_S],
     );
     return r.rows.map((x) => x.id);
-  }
-
-  async #lock(client: PoolClient, sensorId: string): Promise<Row | undefined> {
-    const r = await client.query<Row>(
-      `SELECT presence, reported_mode, reported_sample_hz,
-              (extract(epoch from last_seen) * 1000000)::bigint::text AS last_seen_us,
-              (extract(epoch from status_at) * 1000000)::bigint::text AS status_at_us
-         FROM sensors WHERE id = $1 FOR UPDATE`,
-      [sensorId],
-    );
-    return r.rows[0];
   }
 }

@@ -20,7 +20,12 @@ export type SensorRecord = {
   has_credentials: boolean;
 };
 
-const COLUMNS = `id, type, model, firmware, metadata, registered_by, created_at, updated_at, last_seen, presence,
+/**
+ * `metadata` as shown: what the device reported about itself (its status's extra fields) overlaid by what
+ * operators set, so an operator's key always wins. Operators write only their own keys (the `metadata` column);
+ * the registry writes only `reported_metadata`.
+ */
+const COLUMNS = `id, type, model, firmware, reported_metadata || metadata AS metadata, registered_by, created_at, updated_at, last_seen, presence,
   presence_since, connection, reported_mode, reported_sample_hz, desired_mode, desired_sample_hz, last_lat, last_lon,
   last_position_at, token_hash IS NOT NULL AS has_credentials`;
 
@@ -135,7 +140,7 @@ export class SensorAdmin {
     return r.rows.map(toRecord);
   }
 
-  /** Updates descriptive fields; metadata is replaced as a whole when given. */
+  /** Updates descriptive fields; the operator's metadata is replaced as a whole when given (device-reported keys stay). */
   async update(
     id: string,
     patch: {

@@ -1,5 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { initialPresence, nextPresence, type PresenceEvent, type SensorPresence, silentAfterS } from "./presence.js";
+import {
+  initialPresence,
+  MAX_SILENT_AFTER_S,
+  nextPresence,
+  type PresenceEvent,
+  type SensorPresence,
+  silentAfterS,
+} from "./presence.js";
 
 const policy = { silentFloorS: 30, silentIntervals: 5 };
 const S = 1_000_000;
@@ -99,7 +106,96 @@ describe("presence", () => {
     expect(offline.s.presence).toBe("offline");
   });
 
+  it("the silence interval is positive and bounded whatever rate was stored", () => {
+    for (const hz of [1e-300, 0, -5, Number.NaN, Number.POSITIVE_INFINITY, null]) {
+      const s = silentAfterS(hz, policy);
+      expect(s).toBeGreaterThanOrEqual(policy.silentFloorS);
+      expect(s).toBeLessThanOrEqual(MAX_SILENT_AFTER_S);
+    }
+    expect(silentAfterS(1e-300, policy)).toBe(MAX_SILENT_AFTER_S);
+    const { s } = run([
+      { type: "status", us: 0, state: "online", sampleHz: 1e-300 },
+      { type: "tick", us: (MAX_SILENT_AFTER_S + 1) * S },
+    ]);
+    expect(s.presence).toBe("silent");
+  });
+
   it("a connect without a birth message counts as online", () => {
     expect(run([{ type: "connection", us: S, connected: true }]).s.presence).toBe("online");
+  });
+});
+
+describe("presence ordered by connection", () => {
+  const C1 = 100 * S;
+  const C2 = 200 * S;
+
+  it("a Last Will of an older connection, reported late by another replica, does not mark a reconnected sensor offline", () => {
+    const { s, transitions } = run([
+      { type: "connection", us: C1, connected: true, connectedUs: C1 },
+      { type: "connection", us: C2, connected: true, connectedUs: C2 },
+      // gateway A noticed the dead socket only after its keepalive expired: a later receive time
+      { type: "connection", us: C2 + 30 * S, connected: false, connectedUs: C1 },
+      { type: "status", us: C2 + 31 * S, state: "offline", connectedUs: C1 },
+    ]);
+    expect(transitions).toEqual(["offline->online:connected"]);
+    expect(s).toMatchObject({ presence: "online", connectedUs: C2 });
+  });
+
+  it("reports each stale event as stale", () => {
+    const { s } = run([{ type: "connection", us: C2, connected: true, connectedUs: C2 }]);
+    const r = nextPresence(s, { type: "status", us: C2 + S, state: "offline", connectedUs: C1 }, policy);
+    expect(r).toMatchObject({ stale: true, transition: undefined });
+  });
+
+  it("a newer connection wins even when its gateway's clock is behind", () => {
+    const { s } = run([
+      { type: "status", us: C1 + 50 * S, state: "offline", connectedUs: C1 },
+      // replica B's clock runs 60 s behind A's: its connect has an older receive time but a newer connection
+      { type: "connection", us: C1 + 10 * S, connected: true, connectedUs: C1 + 10 * S },
+      { type: "status", us: C1 + 11 * S, state: "online", mode: "awake", connectedUs: C1 + 10 * S },
+    ]);
+    expect(s).toMatchObject({ presence: "online", connectedUs: C1 + 10 * S, statusUs: C1 + 11 * S });
+  });
+
+  it("the disconnect of the current connection still applies, and events of one connection order by receive time", () => {
+    const { s, transitions } = run([
+      { type: "connection", us: C2, connected: true, connectedUs: C2 },
+      { type: "status", us: C2 + 2 * S, state: "offline", connectedUs: C2 },
+      { type: "status", us: C2 + S, state: "online", connectedUs: C2 }, // late birth of the same connection
+    ]);
+    expect(transitions).toEqual(["offline->online:connected", "online->offline:status_offline"]);
+    expect(s.presence).toBe("offline");
+  });
+
+  it("a late connect of an older connection is stale, and a later one opens a new connection", () => {
+    const { s } = run([
+      { type: "connection", us: C2, connected: true, connectedUs: C2 },
+      { type: "connection", us: C2 + S, connected: false, connectedUs: C2 },
+      { type: "connection", us: C2 + 2 * S, connected: true, connectedUs: C1 },
+    ]);
+    expect(s.presence).toBe("offline");
+    const back = nextPresence(
+      s,
+      { type: "connection", us: C2 + 3 * S, connected: true, connectedUs: C2 + 3 * S },
+      policy,
+    );
+    expect(back.state).toMatchObject({ presence: "online", connectedUs: C2 + 3 * S });
+  });
+
+  it("messages without connected_at fall back to receive time; a connect without it opened at its receive time", () => {
+    const legacy = run([
+      { type: "connection", us: C1, connected: true },
+      { type: "connection", us: C1 + 5 * S, connected: false },
+      { type: "status", us: C1 + 4 * S, state: "online" }, // older by receive time
+    ]);
+    expect(legacy.s).toMatchObject({ presence: "offline", connectedUs: C1 });
+    // an old-style Last Will (no connected_at) received after a new connection still applies: receive time
+    const mixed = run([
+      { type: "connection", us: C2, connected: true, connectedUs: C2 },
+      { type: "status", us: C2 + S, state: "offline" },
+    ]);
+    expect(mixed.s.presence).toBe("offline");
+    // …and one received before it is stale
+    expect(nextPresence(mixed.s, { type: "status", us: C2 - S, state: "online" }, policy).stale).toBe(true);
   });
 });

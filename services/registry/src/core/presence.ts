@@ -17,11 +17,21 @@ export type SensorPresence = {
   lastSeenUs: number | null;
   /** Receive time of the last status/connection event applied (epoch µs): older events are stale. */
   statusUs: number | null;
+  /** When the sensor's current MQTT connection was accepted (epoch µs), as far as the registry knows. */
+  connectedUs: number | null;
 };
 
+/** `connectedUs`: when the connection that carried the event was accepted; absent on older messages. */
 export type PresenceEvent =
-  | { type: "status"; us: number; state: "online" | "offline"; mode?: Mode | undefined; sampleHz?: number | undefined }
-  | { type: "connection"; us: number; connected: boolean }
+  | {
+      type: "status";
+      us: number;
+      state: "online" | "offline";
+      mode?: Mode | undefined;
+      sampleHz?: number | undefined;
+      connectedUs?: number | undefined;
+    }
+  | { type: "connection"; us: number; connected: boolean; connectedUs?: number | undefined }
   | { type: "activity"; us: number }
   | { type: "tick"; us: number };
 
@@ -41,12 +51,35 @@ export const initialPresence = (): SensorPresence => ({
   sampleHz: null,
   lastSeenUs: null,
   statusUs: null,
+  connectedUs: null,
 });
 
-/** Seconds of quiet after which an online, awake sensor is silent. */
+/** However slowly a sensor says it samples, 30 days of quiet make it silent (and the interval stays finite). */
+export const MAX_SILENT_AFTER_S = 30 * 86_400;
+
+/** Seconds of quiet after which an online, awake sensor is silent: positive, finite, at most MAX_SILENT_AFTER_S. */
 export function silentAfterS(sampleHz: number | null, policy: PresencePolicy): number {
-  const byCadence = sampleHz && sampleHz > 0 ? policy.silentIntervals / sampleHz : 0;
-  return Math.max(policy.silentFloorS, byCadence);
+  const byCadence =
+    sampleHz !== null && Number.isFinite(sampleHz) && sampleHz > 0 ? policy.silentIntervals / sampleHz : 0;
+  return Math.min(MAX_SILENT_AFTER_S, Math.max(policy.silentFloorS, byCadence));
+}
+
+type OrderedEvent = Extract<PresenceEvent, { type: "status" | "connection" }>;
+
+/** The connection an event belongs to: a connect without connected_at (older gateways) opened at its receive time. */
+const connectionOf = (e: OrderedEvent): number | undefined =>
+  e.connectedUs ?? (e.type === "connection" && e.connected ? e.us : undefined);
+
+/**
+ * Whether a status/connection event is older than what was applied. By connection when both sides know it: an
+ * event of an older connection (a Last Will or disconnect that another gateway replica reports late) is stale
+ * whatever its receive time, one of a newer connection is not (replicas' clocks differ). Within one connection,
+ * or when either side does not know its connection, by receive time.
+ */
+export function isStale(s: SensorPresence, e: OrderedEvent): boolean {
+  const c = connectionOf(e);
+  if (c !== undefined && s.connectedUs !== null && c !== s.connectedUs) return c < s.connectedUs;
+  return s.statusUs !== null && e.us < s.statusUs;
 }
 
 const seen = (s: SensorPresence, us: number): number => Math.max(s.lastSeenUs ?? us, us);
@@ -60,12 +93,14 @@ export function nextPresence(s: SensorPresence, e: PresenceEvent, policy: Presen
   switch (e.type) {
     case "status":
     case "connection": {
-      // Status and connection events can arrive late or twice; the newest one applied wins.
-      if (s.statusUs !== null && e.us < s.statusUs) return { state: s, transition: undefined, stale: true };
+      // Status and connection events can arrive late, twice, or from an older connection; the newest one wins.
+      if (isStale(s, e)) return { state: s, transition: undefined, stale: true };
       const up = e.type === "status" ? e.state === "online" : e.connected;
       const mode = e.type === "status" ? (e.mode ?? (up ? (s.mode ?? "awake") : s.mode)) : s.mode;
       const sampleHz = e.type === "status" ? (e.sampleHz ?? s.sampleHz) : s.sampleHz;
-      const base = { ...s, mode, sampleHz, statusUs: e.us };
+      const c = connectionOf(e);
+      const connectedUs = c === undefined ? s.connectedUs : Math.max(c, s.connectedUs ?? c);
+      const base = { ...s, mode, sampleHz, statusUs: e.us, connectedUs };
       if (up) {
         return to(
           { ...base, lastSeenUs: seen(s, e.us), presence: mode === "asleep" ? "asleep" : "online" },
