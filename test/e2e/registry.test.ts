@@ -25,6 +25,7 @@ describe("registry, presence and device security", () => {
   let gateway: Gateway;
   let gatewayRegistry: Registry;
   let stops: Array<() => Promise<void>> = [];
+  let registryMetrics: Registry;
   let admin: SensorAdmin;
   let url: string;
   const clients: MqttClient[] = [];
@@ -47,8 +48,9 @@ describe("registry, presence and device security", () => {
     pool = new pg.Pool({ connectionString: db.url, max: 3 });
     await migrate(pool, { logger: silentLogger(), timescale: "auto" });
     admin = new SensorAdmin(pool);
-    for (const id of ["crane-1", "crane-2", "pump-1", "sleepy-1", "quiet-1"]) {
-      const r = await admin.create({ id, type: "vibration" });
+    for (const id of ["crane-1", "crane-2", "pump-1", "sleepy-1", "quiet-1", "roam-1", "roam-2", "meta-1"]) {
+      const metadata = id === "meta-1" ? { site: "yard B", owner: "ops" } : undefined;
+      const r = await admin.create({ id, type: "vibration", metadata });
       if ("token" in r) tokens.set(id, r.token);
     }
     const health = new Health();
@@ -79,6 +81,7 @@ describe("registry, presence and device security", () => {
       { health },
     );
     stops = [gatewayStarted.stop, ...started.map((s) => s.stop).reverse()];
+    registryMetrics = (started[0] as { registry: Registry }).registry;
     gateway = gatewayStarted.service;
     gatewayRegistry = gatewayStarted.registry;
     url = `mqtt://127.0.0.1:${gateway.mqttPort}`;
@@ -246,5 +249,146 @@ describe("registry, presence and device security", () => {
     expect(unknown?.headers[DEAD_LETTER_HEADERS.sensorId]).toBe("nobody-1");
     expect(await presenceOf("crane-1")).toBe("offline");
     expect(await sensor("nobody-1")).toBeUndefined();
+  });
+  /** Publishes registry messages straight onto the bus, in this order, on one confirmed channel. */
+  const publishRaw = async (messages: Array<{ key: string; body: unknown }>) => {
+    const conn = await amqp.connect(vhost.url);
+    const ch = await conn.createConfirmChannel();
+    for (const [i, m] of messages.entries()) {
+      const body = typeof m.body === "string" ? m.body : JSON.stringify(m.body);
+      ch.publish("sensor_streaming", m.key, Buffer.from(body), { messageId: `raw-${Date.now()}-${i}` });
+    }
+    await ch.waitForConfirms();
+    await conn.close();
+  };
+  const registryCount = async (labels: Record<string, string>) =>
+    metricValue(await registryMetrics.metrics(), "sensorstream_registry_events_total", labels);
+  const deadLetters: Array<{ headers: Record<string, unknown>; content: Buffer }> = [];
+  const deadLetterFor = (pred: (h: Record<string, unknown>) => boolean) =>
+    waitFor(
+      async () => {
+        deadLetters.push(...(await vhost.readQueue("dead_letters", 100)));
+        return deadLetters.find((l) => pred(l.headers)) ?? false;
+      },
+      { message: "no such dead letter" },
+    );
+
+  it("orders by connection: a disconnect and Last Will of an older connection, arriving late and in the bad order, do not mark a reconnected sensor offline", async () => {
+    const now = Date.now() * 1000;
+    const at = (s: number) => formatMicros(now + s * 1_000_000);
+    const c1 = at(-60); // the connection on replica A, which died unnoticed
+    const c2 = at(-2); // the reconnection on replica B
+    const conn = (n: string, connected: boolean, received: string, connectedAt: string) => ({
+      key: "sensor_roam-1.connection",
+      body: {
+        msg_id: n,
+        sensor_id: "roam-1",
+        received_at: received,
+        connected,
+        clean: false,
+        client_id: "roam-1",
+        connected_at: connectedAt,
+      },
+    });
+    const status = (n: string, state: string, received: string, connectedAt?: string) => ({
+      key: "sensor_roam-1.status",
+      body: {
+        msg_id: n,
+        sensor_id: "roam-1",
+        received_at: received,
+        status: { state },
+        ...(connectedAt === undefined ? {} : { connected_at: connectedAt }),
+      },
+    });
+    const staleBefore = await registryCount({ kind: "connection", outcome: "stale" });
+    await publishRaw([
+      conn("r1", true, c1, c1),
+      status("r2", "online", at(-59), c1),
+      conn("r3", true, c2, c2),
+      status("r4", "online", at(-1), c2),
+      // replica A notices the dead socket only now (keepalive): later receive times, older connection
+      status("r5", "offline", at(1), c1),
+      conn("r6", false, at(2), c1),
+    ]);
+    // The disconnect comes last: once it counts as stale, everything before it was applied.
+    await waitFor(async () => (await registryCount({ kind: "connection", outcome: "stale" })) > staleBefore, {
+      message: "the older connection's events were never applied",
+    });
+    expect(await sensor("roam-1")).toMatchObject({ presence: "online", connection: "connected" });
+    expect((await sensor("roam-1"))?.connected_at).toEqual(new Date(Math.floor((now - 2_000_000) / 1000)));
+    const history = await db.query<{ state: string }>(
+      "SELECT state FROM sensor_presence_history WHERE sensor_id = 'roam-1' ORDER BY time",
+    );
+    expect(history.map((h) => h.state)).toEqual(["online"]);
+    // Without connected_at (an older gateway), receive time decides: this later Last Will applies.
+    await publishRaw([status("r7", "offline", at(3))]);
+    await waitFor(async () => (await presenceOf("roam-1")) === "offline", { message: "legacy Last Will ignored" });
+  });
+
+  it("applies a burst of events of many sensors in order per sensor, and dead-letters the invalid ones without failing the rest", async () => {
+    const now = Date.now() * 1000;
+    const at = (s: number) => formatMicros(now + s * 1_000_000);
+    const body = (n: string, state: string, received: string, extra: Record<string, unknown> = {}) => ({
+      msg_id: n,
+      sensor_id: "roam-2",
+      received_at: received,
+      status: { state, ...extra },
+    });
+    await publishRaw([
+      { key: "sensor_roam-2.status", body: body("b1", "online", at(0), { model: "R-1" }) },
+      { key: "sensor_roam-2.status", body: body("b2", "online", at(1), { sample_hz: 1e-300 }) },
+      { key: "sensor_roam-2.status", body: "{not json" },
+      { key: "sensor_roam-2.status", body: body("b3", "offline", at(2)) },
+      { key: "sensor_roam-2.status", body: body("b4", "online", at(3), { firmware: "2.0" }) },
+      { key: "sensor_roam-2.status", body: body("b5", "online", at(4), { deep: { a: { b: { c: { d: 1 } } } } }) },
+    ]);
+    const tiny = await deadLetterFor((h) => String(h[DEAD_LETTER_HEADERS.error]).startsWith("status.sample_hz"));
+    expect(tiny.headers[DEAD_LETTER_HEADERS.reason]).toBe("invalid_payload");
+    expect(tiny.headers[DEAD_LETTER_HEADERS.sensorId]).toBe("roam-2");
+    await deadLetterFor((h) => /nested deeper/.test(String(h[DEAD_LETTER_HEADERS.error])));
+    await deadLetterFor((h) => /not JSON/.test(String(h[DEAD_LETTER_HEADERS.error])));
+    await waitFor(async () => (await sensor("roam-2"))?.firmware === "2.0", {
+      message: "the valid events never applied",
+    });
+    expect(await sensor("roam-2")).toMatchObject({ presence: "online", model: "R-1", reported_sample_hz: null });
+    const history = await db.query<{ state: string }>(
+      "SELECT state FROM sensor_presence_history WHERE sensor_id = 'roam-2' ORDER BY time",
+    );
+    expect(history.map((h) => h.state)).toEqual(["online", "offline", "online"]);
+  });
+
+  it("keeps device-reported metadata apart: an operator's key always wins, and a device cannot overwrite or grow it without bound", async () => {
+    const c = await asSensor("meta-1");
+    await c.publishAsync(
+      "sensors/meta-1/status",
+      JSON.stringify({ state: "online", site: "dock 9", battery_pct: 80 }),
+      { qos: 1 },
+    );
+    await waitFor(async () => (await sensor("meta-1"))?.presence === "online", { message: "meta-1 never online" });
+    await waitFor(async () => (await admin.get("meta-1"))?.metadata.battery_pct === 80, {
+      message: "device metadata never applied",
+    });
+    expect((await admin.get("meta-1"))?.metadata).toEqual({ site: "yard B", owner: "ops", battery_pct: 80 });
+    expect(await sensor("meta-1")).toMatchObject({
+      metadata: { site: "yard B", owner: "ops" },
+      reported_metadata: { site: "dock 9", battery_pct: 80 },
+    });
+    // Refused at the edge: too many keys, a NUL. Nothing of them lands.
+    const many = Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`k${i}`, i]));
+    await c.publishAsync("sensors/meta-1/status", JSON.stringify({ state: "online", ...many }), { qos: 1 });
+    await c.publishAsync("sensors/meta-1/status", JSON.stringify({ state: "online", site: "x\u0000" }), { qos: 1 });
+    // The operator replaces their metadata: device keys stay, the operator's win.
+    await admin.update("meta-1", { metadata: { battery_pct: "n/a" } });
+    await c.publishAsync("sensors/meta-1/status", JSON.stringify({ state: "online", battery_pct: 79 }), { qos: 1 });
+    const reported = async () => (await sensor("meta-1"))?.reported_metadata as Record<string, unknown> | undefined;
+    await waitFor(async () => (await reported())?.battery_pct === 79, {
+      message: "the last birth never applied",
+    });
+    expect((await admin.get("meta-1"))?.metadata).toEqual({ battery_pct: "n/a" });
+    expect(await reported()).toEqual({ battery_pct: 79 });
+    const refused = metricValue(await gatewayRegistry.metrics(), "sensorstream_gateway_rejected_total", {
+      reason: "invalid_payload",
+    });
+    expect(refused).toBeGreaterThanOrEqual(2);
   });
 });

@@ -8,10 +8,9 @@ import { connectionEvents } from "./handlers/connection.js";
 import { statusEvents } from "./handlers/status.js";
 import type { RegistryMetrics } from "./metrics.js";
 
-/** What becomes of one message of a batch once it committed. */
-export type Verdict = { ok: true } | { ok: false; reason: "unknown_sensor"; error: string };
-
 export type Announce = (presence: Presence, messageId: string) => Promise<void>;
+/** A message of the batch to dead-letter, by its index. */
+export type Refusal = { index: number; error: string };
 
 const eventsOf = (m: RegistryMessage, source: number): SensorEvent[] => {
   switch (m.kind) {
@@ -30,11 +29,14 @@ const eventsOf = (m: RegistryMessage, source: number): SensorEvent[] => {
   }
 };
 
+/** Sensor events a message stands for: what a batch's size is counted in. */
+export const eventCount = (m: RegistryMessage): number => (m.kind === "activity" ? m.message.sensors.length : 1);
+
 /**
  * The registry's batch handler: every message of the batch becomes sensor events (one handler per kind),
- * all applied in one transaction, in delivery order per sensor. After the commit, transitions are announced
- * and each message gets its verdict; a status of an unknown sensor (REGISTRATION=manual) is dead-lettered.
- * A database error throws: the caller retries the whole batch, unacked.
+ * all applied in one transaction, in delivery order per sensor. After the commit, transitions are announced;
+ * a status of an unknown sensor (REGISTRATION=manual) is returned to be dead-lettered. A database error
+ * throws: the pipeline retries the whole batch, unacked.
  */
 export function createBatchHandler(o: {
   store: PresenceStore;
@@ -59,6 +61,17 @@ export function createBatchHandler(o: {
     );
   };
 
+  const count = (messages: readonly RegistryMessage[], events: readonly SensorEvent[], folded: Folded) => {
+    const unknown = new Set<number>();
+    folded.outcomes.forEach((outcome, i) => {
+      const e = events[i] as SensorEvent;
+      const m = messages[e.source] as RegistryMessage;
+      if (outcome === "unknown_sensor" && m.kind === "status") unknown.add(e.source);
+      o.metrics.events.inc({ kind: m.kind, outcome });
+    });
+    return unknown;
+  };
+
   return {
     get lagUs() {
       return lagUs;
@@ -68,34 +81,23 @@ export function createBatchHandler(o: {
       return applied;
     },
     announceAll,
-    async handle(messages: readonly RegistryMessage[]): Promise<Verdict[]> {
+    async handle(messages: readonly RegistryMessage[]): Promise<Refusal[]> {
       const end = o.metrics.batchSeconds.startTimer();
       const events = messages.flatMap((m, i) => eventsOf(m, i));
       const folded = await o.store.applyBatch(events);
       await announceAll(folded);
-      const unknown = new Set<number>();
-      folded.outcomes.forEach((outcome, i) => {
-        const e = events[i] as SensorEvent;
-        const m = messages[e.source] as RegistryMessage;
-        if (outcome === "unknown_sensor" && m.kind === "status") unknown.add(e.source);
-        o.metrics.events.inc({ kind: m.kind, outcome });
-      });
+      const unknown = count(messages, events, folded);
       end();
       o.metrics.batchMessages.observe(messages.length);
       const newest = messages.reduce((max, m) => Math.max(max, microsOf(m.message.received_at)), 0);
       lagUs = Math.max(0, o.clock() * 1000 - newest);
       o.metrics.lag.set(lagUs / 1e6);
       applied++;
-      return messages.map(
-        (m, i): Verdict =>
-          unknown.has(i) && m.kind === "status"
-            ? {
-                ok: false,
-                reason: "unknown_sensor",
-                error: `sensor ${m.message.sensor_id} is not registered (REGISTRATION=manual)`,
-              }
-            : { ok: true },
-      );
+      return [...unknown].map((index) => {
+        const m = messages[index];
+        const id = m?.kind === "status" ? m.message.sensor_id : "?";
+        return { index, error: `sensor ${id} is not registered (REGISTRATION=manual)` };
+      });
     },
   };
 }

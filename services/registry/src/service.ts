@@ -1,13 +1,12 @@
-import { BusConnection, ConfirmPublisher, DeadLetterPublisher, declareTopology, QUEUES } from "@sensorstream/bus";
-import { EXCHANGE, type Presence, presenceRoutingKey } from "@sensorstream/contracts";
-import { createPool, migrateWhenReachable, type TimescaleMode } from "@sensorstream/db";
+import { type Message, QUEUES, RabbitBus, reject, startConsumer } from "@sensorstream/bus";
+import { type Presence, presenceRoutingKey } from "@sensorstream/contracts";
+import { createPool, isPermanentDataError, migrateWhenReachable, type TimescaleMode } from "@sensorstream/db";
 import type { Health, Logger, Registry } from "@sensorstream/runtime";
-import { startBatchLoop } from "./adapters/batch-loop.js";
 import { PresenceStore } from "./adapters/presence-store.js";
-import { parseRegistryDelivery } from "./adapters/registry-messages.js";
+import { parseRegistryDelivery, type RegistryMessage } from "./adapters/registry-messages.js";
 import { registryMetrics } from "./metrics.js";
 import { createPresenceCheck } from "./presence-check.js";
-import { createBatchHandler } from "./registry-batch.js";
+import { createBatchHandler, eventCount } from "./registry-batch.js";
 
 export type RegistrySettings = {
   AMQP_URL: string;
@@ -24,16 +23,20 @@ export type RegistryService = { stop(): Promise<void>; checkPresence(): Promise<
 
 const NAME = "registry";
 /**
- * Up to this many messages per transaction, or what arrived within BATCH_FLUSH_MS: 5,000 sensors connecting
- * at once become a handful of transactions, and one event alone waits at most 50 ms.
+ * Up to this many sensor events per transaction (an activity report counts one per sensor it names), or what
+ * arrived within BATCH_FLUSH_MS: 5,000 sensors connecting at once become a handful of transactions, and one
+ * event alone waits at most 50 ms.
  */
-const BATCH_MAX = 2_000;
+const BATCH_MAX_EVENTS = 5_000;
 const BATCH_FLUSH_MS = 50;
+/** Enough deliveries in hand for the next batch to fill while one is applied. */
+const BATCH_PREFETCH = 4_000;
 
 /**
  * Tracks every sensor from what it says (status, acks) and what the gateway sees (connections, activity):
  * presence with history, reported mode and rate, last seen, last position. Composes the pieces only; each
- * message kind has its handler in handlers/, the batch logic is registry-batch.ts, the loop adapters/batch-loop.ts.
+ * message kind has its handler in handlers/, the batch logic is registry-batch.ts, the
+ * consumer loop is the bus library's pipeline.
  */
 export async function startRegistry(config: RegistrySettings, deps: RegistryDeps): Promise<RegistryService> {
   const { logger, registry, health } = deps;
@@ -46,39 +49,46 @@ export async function startRegistry(config: RegistrySettings, deps: RegistryDeps
   const policy = { silentFloorS: config.SILENT_FLOOR_S, silentIntervals: config.SILENT_INTERVALS };
   const store = new PresenceStore(pool, policy, config.REGISTRATION);
 
-  const bus = new BusConnection({ url: config.AMQP_URL, name: NAME, logger, registry });
-  await bus.addSetup(async (conn) => {
-    const ch = await conn.createChannel();
-    await declareTopology(ch, [QUEUES.registry]);
-    await ch.close();
-  });
-  const publisher = new ConfirmPublisher(bus, { exchange: EXCHANGE, logger, registry });
-  await publisher.attach();
-  const deadLetters = new DeadLetterPublisher(publisher, registry);
+  const bus = new RabbitBus({ url: config.AMQP_URL, name: NAME, logger, registry });
   // A broadcast: nobody may be listening yet, so it is not mandatory.
   const announce = (p: Presence, messageId: string) =>
-    publisher
+    bus
       .publish(presenceRoutingKey(p.sensor_id), Buffer.from(JSON.stringify(p)), { messageId, mandatory: false })
       .catch((err) => logger.warn({ err, sensor_id: p.sensor_id }, "could not publish a presence change"));
 
   const handler = createBatchHandler({ store, metrics, announce, clock });
-  const loop = await startBatchLoop({
+  const consumer = await startConsumer<RegistryMessage>({
     bus,
-    queue: QUEUES.registry.name,
     name: NAME,
-    logger,
-    deadLetters,
-    maxBatch: BATCH_MAX,
-    flushMs: BATCH_FLUSH_MS,
+    queue: QUEUES.registry,
     parse: parseRegistryDelivery,
-    handle: (values) => handler.handle(values),
-    onInvalid: () => metrics.events.inc({ kind: "unknown", outcome: "invalid" }),
-    onStoreHealth: (ok) => {
-      dbOk = ok;
+    prefetch: BATCH_PREFETCH,
+    logger,
+    registry,
+    batch: { maxSize: BATCH_MAX_EVENTS, flushMs: BATCH_FLUSH_MS, size: eventCount },
+    async handleBatch(batch) {
+      const refusals = await handler.handle(batch.map((m) => m.body));
+      return refusals.map((r) => ({
+        message: batch[r.index] as Message<RegistryMessage>,
+        ...reject("unknown_sensor", r.error),
+      }));
+    },
+    isPermanent: isPermanentDataError,
+    observe: {
+      onHandled: () => {
+        dbOk = true;
+      },
+      onTransient: (err, attempt) => {
+        dbOk = false;
+        logger.warn({ err, attempt }, "registry batch failed; retrying (its messages stay unacked)");
+      },
+      onOutcome: (outcome, n) => {
+        if (outcome === "invalid") metrics.events.inc({ kind: "unknown", outcome: "invalid" }, n);
+      },
     },
   });
   bus.start();
-  health.register("registry_bus", () => loop.ready);
+  health.register("registry_bus", () => consumer.ready);
 
   const check = createPresenceCheck({
     store,
@@ -99,7 +109,7 @@ export async function startRegistry(config: RegistrySettings, deps: RegistryDeps
     checkPresence,
     async stop() {
       clearInterval(ticker);
-      await loop.stop();
+      await consumer.stop();
       await checking;
       await bus.close();
       await pool.end();

@@ -19,7 +19,7 @@ export type RegistryMessage =
   | { kind: "ack"; message: AckMessage }
   | { kind: "activity"; message: ActivityReport };
 
-type Result = { ok: true; value: RegistryMessage } | { ok: false; error: string };
+type Result = { ok: true; message: RegistryMessage } | { ok: false; error: string };
 
 /** Parses what arrives on the registry queue, by routing key. Never throws. */
 export function parseRegistryDelivery(d: Delivery): Result {
@@ -29,7 +29,7 @@ export function parseRegistryDelivery(d: Delivery): Result {
   const as = <K extends RegistryMessage["kind"]>(
     kind: K,
     r: { ok: true; message: unknown } | { ok: false; error: string },
-  ) => (r.ok ? ({ ok: true, value: { kind, message: r.message } as RegistryMessage } as const) : r);
+  ) => (r.ok ? ({ ok: true, message: { kind, message: r.message } as RegistryMessage } as const) : r);
   if (key.endsWith(".status")) return as("status", parseBusMessage(statusMessageSchema, d.content, key));
   if (key.endsWith(".connection")) return as("connection", parseBusMessage(connectionEventSchema, d.content, key));
   if (key.endsWith(".commands.ack")) return as("ack", parseBusMessage(ackMessageSchema, d.content, key));
@@ -46,6 +46,6 @@ function parseActivity(content: Buffer): Result {
   }
   const r = activityReportSchema.safeParse(json);
   return r.success
-    ? { ok: true, value: { kind: "activity", message: r.data } }
+    ? { ok: true, message: { kind: "activity", message: r.data } }
     : { ok: false, error: describeIssues(r.error.issues) };
 }
