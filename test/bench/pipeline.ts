@@ -11,6 +11,7 @@ import pg from "pg";
 import { createTestVhost } from "../fixtures/amqp.js";
 import { createTestDatabase } from "../fixtures/pg.js";
 import { parsePrometheus } from "../fixtures/prometheus.js";
+import { runChurn } from "./churn.js";
 import { spawnPlatform } from "./platform-process.js";
 import { bucketsOf, histogramQuantile } from "./quantiles.js";
 
@@ -25,6 +26,12 @@ Starts the platform on a fresh database and vhost (or targets a running one) and
                       (default 1:5000 and 10:25000)
   --target            measure a running platform instead: needs --mqtt-url, --database-url, --metrics-url
   --mqtt-url URL      --database-url URL      --metrics-url URL
+  --only WHAT         pipeline (the readings scenarios) or churn (fleet churn); default both
+  --churn-sensors N   sensors that connect, send birth + one reading, and leave (default 5000)
+  --churn-runs N      churn runs per build (default 1); the figures of each run are printed
+  --churn-concurrency N  MQTT handshakes in flight at once (default 500)
+  --churn-baseline F  also run churn against another build's all-in-one entry point, run by run
+                      (e.g. a checkout of main: <dir>/services/all-in-one/dist/main.js)
   --help
 Progress goes to stderr; the result is one JSON object on stdout.`;
 
@@ -38,6 +45,11 @@ const { values: args } = parseArgs({
     "mqtt-url": { type: "string" },
     "database-url": { type: "string" },
     "metrics-url": { type: "string" },
+    only: { type: "string" },
+    "churn-sensors": { type: "string", default: "5000" },
+    "churn-runs": { type: "string", default: "1" },
+    "churn-concurrency": { type: "string", default: "500" },
+    "churn-baseline": { type: "string" },
     help: { type: "boolean", default: false },
   },
 });
@@ -54,6 +66,12 @@ const scenarios = (args.scenario ?? ["1:5000", "10:25000"]).map((s) => {
   return { batch: b, rate: r };
 });
 if (!(durationS > 0) || !(sensors > 0)) throw new Error("--duration and --sensors must be positive numbers");
+const only = args.only;
+if (only !== undefined && only !== "pipeline" && only !== "churn") throw new Error("--only wants pipeline or churn");
+const churnSensors = Number(args["churn-sensors"]);
+const churnRuns = Number(args["churn-runs"]);
+const churnConcurrency = Number(args["churn-concurrency"]);
+if (!(churnSensors > 0) || !(churnRuns >= 1)) throw new Error("--churn-sensors and --churn-runs must be positive");
 const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -163,7 +181,7 @@ async function runScenario(target: Target, batch: number, rate: number, runId: s
 
 const results: unknown[] = [];
 const runId = Date.now().toString(36).slice(-5);
-for (const [i, s] of scenarios.entries()) {
+for (const [i, s] of (only === "churn" ? [] : scenarios).entries()) {
   log(
     `scenario ${i + 1}/${scenarios.length}: ${s.batch} reading(s)/message at ${s.rate} readings/s for ${durationS} s`,
   );
@@ -185,6 +203,35 @@ for (const [i, s] of scenarios.entries()) {
     await target.stop();
   }
 }
+
+const churn: unknown[] = [];
+if (only !== "pipeline" && !args.target) {
+  const builds = [{ label: "this build", main: undefined as string | undefined }];
+  if (args["churn-baseline"])
+    builds.push({ label: `baseline ${args["churn-baseline"]}`, main: args["churn-baseline"] });
+  // Alternating builds run by run, so a change in the machine's load hits both alike.
+  for (let run = 1; run <= churnRuns; run++) {
+    for (const b of builds) {
+      try {
+        churn.push({
+          run,
+          ...(await runChurn({
+            sensors: churnSensors,
+            concurrency: churnConcurrency,
+            settleTimeoutS: 60,
+            label: b.label,
+            main: b.main,
+            log,
+          })),
+        });
+      } catch (err) {
+        log(`churn (${b.label}) failed: ${(err as Error).message}`);
+        churn.push({ run, build: b.label, error: (err as Error).message });
+        process.exitCode = 1;
+      }
+    }
+  }
+}
 process.stdout.write(
-  `${JSON.stringify({ machine: { cores: cpus().length, node: process.version }, scenarios: results }, null, 2)}\n`,
+  `${JSON.stringify({ machine: { cores: cpus().length, node: process.version }, scenarios: results, churn }, null, 2)}\n`,
 );

@@ -5,9 +5,12 @@ const MAIN = fileURLToPath(new URL("../../../services/all-in-one/dist/main.js", 
 
 export type PlatformProcess = { mqttUrl: string; metricsUrl: string; child: ChildProcess; stop(): Promise<void> };
 
-/** Runs `npm start`'s entry point as a child process (its own CPU), on random ports, without the demo fleet. */
-export async function spawnPlatform(env: Record<string, string>): Promise<PlatformProcess> {
-  const child = spawn(process.execPath, [MAIN], {
+/**
+ * Runs `npm start`'s entry point as a child process (its own CPU), on random ports, without the demo fleet.
+ * `main` runs another build's entry point instead (e.g. a checkout of main, for a before/after comparison).
+ */
+export async function spawnPlatform(env: Record<string, string>, main = MAIN): Promise<PlatformProcess> {
+  const child = spawn(process.execPath, [main], {
     env: {
       ...process.env,
       MQTT_PORT: "0",

@@ -12,7 +12,7 @@ import type { Folded } from "./core/fold.js";
 const STARTUP_GRACE_MS = 30_000;
 
 export function createPresenceCheck(o: {
-  store: PresenceStore;
+  store: Pick<PresenceStore, "silentCandidates" | "applyBatch">;
   clock: () => number;
   progress: () => { applied: number; lagUs: number };
   afterCommit: (folded: Folded) => Promise<void>;
