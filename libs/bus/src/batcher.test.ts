@@ -102,6 +102,40 @@ describe("Batcher", () => {
     expect(p.acked).toBe(true);
   });
 
+  it("keeps filling the next batch while one is being written, and writes it as one when the write ends", async () => {
+    let release: () => void = () => {};
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    const store = new FakeStore();
+    const slow: BatchStore<MeasurementMessage, number> = {
+      write: async (messages) => {
+        if (store.batches.length === 0) await gate;
+        return store.write(messages);
+      },
+      isPermanent: (err) => store.isPermanent(err),
+    };
+    const timers: Array<() => void> = [];
+    const b = new Batcher({
+      store: slow,
+      size,
+      maxRows: 100,
+      flushMs: 50,
+      retryDelay: async () => {},
+      setTimer: (fn) => timers.push(fn),
+      clearTimer: () => {},
+    });
+    b.add(pending(msg("a")));
+    timers.shift()?.(); // cuts [a]; its write waits on the gate
+    for (const id of ["b", "c", "d"]) {
+      b.add(pending(msg(id)));
+      timers.shift()?.(); // the timer fires while [a] is being written: no cut
+    }
+    release();
+    await b.flush();
+    expect(store.batches).toEqual([["a"], ["b", "c", "d"]]);
+  });
+
   it("bisects a permanent failure down to the bad message and lands the rest", async () => {
     const store = new FakeStore();
     store.poison.add("m5");

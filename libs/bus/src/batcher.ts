@@ -41,7 +41,9 @@ export type BatcherOptions<T, R> = {
 
 /**
  * Collects messages into batches (flushed at maxRows or after flushMs), writes one batch at a time,
- * and acks each message only after its batch committed. A permanent failure is bisected down to
+ * and while one is being written the next keeps filling (the timer does not cut it): under load, batches
+ * grow instead of queueing up small behind a slow write, so a backlog is caught up in few large writes.
+ * Each message is acked only after its batch committed. A permanent failure is bisected down to
  * the message that causes it, which is dead-lettered while the rest lands; a transient one is
  * retried until it succeeds or the messages' channel is gone.
  */
@@ -51,6 +53,8 @@ export class Batcher<T, R> {
   #rows = 0;
   #timer: unknown;
   #writing: Promise<void> = Promise.resolve();
+  /** Batches cut and not yet written. */
+  #inFlight = 0;
   #stopped = false;
 
   constructor(o: BatcherOptions<T, R>) {
@@ -68,8 +72,10 @@ export class Batcher<T, R> {
 
   /** Writes everything collected so far and waits for all writes to finish. */
   async flush(): Promise<void> {
-    this.#cut();
-    await this.#writing;
+    while (this.#queue.length > 0 || this.#inFlight > 0) {
+      this.#cut(true);
+      await this.#writing;
+    }
   }
 
   /** Stops retrying transient failures (shutdown): unacked messages go back to the queue. */
@@ -81,16 +87,26 @@ export class Batcher<T, R> {
     return this.#queue.length;
   }
 
-  #cut(): void {
+  #cut(force = false): void {
     if (this.#timer !== undefined) {
       (this.#o.clearTimer ?? ((t) => clearTimeout(t as NodeJS.Timeout)))(this.#timer);
       this.#timer = undefined;
     }
     if (this.#queue.length === 0) return;
+    // A write is running: keep filling; the batch is cut when the write ends (or when it is full).
+    if (!force && this.#inFlight > 0 && this.#rows < this.#o.maxRows) return;
     const batch = this.#queue;
     this.#queue = [];
     this.#rows = 0;
-    this.#writing = this.#writing.then(() => this.#writeWithRetry(batch));
+    this.#inFlight++;
+    this.#writing = this.#writing.then(async () => {
+      try {
+        await this.#writeWithRetry(batch);
+      } finally {
+        this.#inFlight--;
+        if (this.#inFlight === 0 && this.#queue.length > 0 && !this.#stopped) this.#cut(true);
+      }
+    });
   }
 
   async #writeWithRetry(batch: Pending<T>[]): Promise<void> {

@@ -47,15 +47,17 @@ export class PresenceStore {
     const client = await this.pool.connect();
     try {
       await client.query("BEGIN");
-      if (this.registration === "auto") await this.#register(client, events);
       const ids = [...new Set(events.map((e) => e.sensorId))].sort();
-      const r = await client.query<Row>(
-        `SELECT id, presence, reported_mode, reported_sample_hz, ${usOf("last_seen")}, ${usOf("status_at")},
-                ${usOf("connected_at")}
-           FROM sensors WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE`,
-        [ids],
-      );
-      const folded = foldEvents(new Map(r.rows.map((row) => [row.id, toState(row)])), events, this.policy);
+      const rows = await this.#lock(client, ids);
+      const missing = this.#toRegister(events, rows);
+      if (missing.length > 0) {
+        await client.query(
+          "INSERT INTO sensors (id, registered_by) SELECT unnest($1::text[]), 'auto' ORDER BY 1 ON CONFLICT (id) DO NOTHING",
+          [missing],
+        );
+        rows.push(...(await this.#lock(client, missing)));
+      }
+      const folded = foldEvents(new Map(rows.map((row) => [row.id, toState(row)])), events, this.policy);
       await this.#write(client, folded.changes);
       await this.#history(client, folded.changes);
       await client.query("COMMIT");
@@ -68,14 +70,26 @@ export class PresenceStore {
     }
   }
 
-  /** REGISTRATION=auto: a status message from an unknown sensor registers it. */
-  async #register(client: PoolClient, events: readonly SensorEvent[]): Promise<void> {
-    const ids = [...new Set(events.filter((e) => e.event.type === "status").map((e) => e.sensorId))].sort();
-    if (ids.length === 0) return;
-    await client.query(
-      "INSERT INTO sensors (id, registered_by) SELECT unnest($1::text[]), 'auto' ORDER BY 1 ON CONFLICT (id) DO NOTHING",
+  /**
+   * Locks the sensors' rows in id order, so two registry replicas cannot deadlock on known sensors (two registering
+   * the same new sensors at once may: PostgreSQL aborts one, a transient error, and its batch is retried).
+   */
+  async #lock(client: PoolClient, ids: readonly string[]): Promise<Row[]> {
+    const r = await client.query<Row>(
+      `SELECT id, presence, reported_mode, reported_sample_hz, ${usOf("last_seen")}, ${usOf("status_at")},
+              ${usOf("connected_at")}
+         FROM sensors WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE`,
       [ids],
     );
+    return r.rows;
+  }
+
+  /** REGISTRATION=auto: a status message from an unknown sensor registers it. */
+  #toRegister(events: readonly SensorEvent[], known: readonly Row[]): string[] {
+    if (this.registration !== "auto") return [];
+    const have = new Set(known.map((r) => r.id));
+    const ids = events.filter((e) => e.event.type === "status" && !have.has(e.sensorId)).map((e) => e.sensorId);
+    return [...new Set(ids)].sort();
   }
 
   async #write(client: PoolClient, changes: readonly SensorChange[]): Promise<void> {
