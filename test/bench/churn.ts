@@ -46,6 +46,11 @@ async function registryFigures(metricsUrl: string) {
     batches,
     mean_batch_ms: round((metricValue(text, "sensorstream_registry_batch_seconds_sum") / batches) * 1000, 1),
     mean_messages_per_batch: round(metricValue(text, "sensorstream_registry_batch_messages_sum") / batches, 1),
+    // What it applied per second of work: its capacity on this machine, beyond the rate the fleet offered.
+    messages_per_busy_s: Math.round(
+      metricValue(text, "sensorstream_registry_batch_messages_sum") /
+        metricValue(text, "sensorstream_registry_batch_seconds_sum"),
+    ),
   };
 }
 

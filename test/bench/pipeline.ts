@@ -30,6 +30,7 @@ Starts the platform on a fresh database and vhost (or targets a running one) and
   --churn-sensors N   sensors that connect, send birth + one reading, and leave (default 5000)
   --churn-runs N      churn runs per build (default 1); the figures of each run are printed
   --churn-concurrency N  MQTT handshakes in flight at once (default 500)
+  --churn-timeout S   give up waiting for all online / all offline after S seconds (default 60)
   --churn-baseline F  also run churn against another build's all-in-one entry point, run by run
                       (e.g. a checkout of main: <dir>/services/all-in-one/dist/main.js)
   --help
@@ -49,6 +50,7 @@ const { values: args } = parseArgs({
     "churn-sensors": { type: "string", default: "5000" },
     "churn-runs": { type: "string", default: "1" },
     "churn-concurrency": { type: "string", default: "500" },
+    "churn-timeout": { type: "string", default: "60" },
     "churn-baseline": { type: "string" },
     help: { type: "boolean", default: false },
   },
@@ -218,7 +220,7 @@ if (only !== "pipeline" && !args.target) {
           ...(await runChurn({
             sensors: churnSensors,
             concurrency: churnConcurrency,
-            settleTimeoutS: 60,
+            settleTimeoutS: Number(args["churn-timeout"]),
             label: b.label,
             main: b.main,
             log,
