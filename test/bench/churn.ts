@@ -4,6 +4,8 @@
  * sensor is shown online, and from the last disconnect until every one is shown offline.
  */
 import { readFile } from "node:fs/promises";
+import { formatMicros } from "@sensorstream/contracts";
+import amqp from "amqplib";
 import mqtt, { type MqttClient } from "mqtt";
 import pg from "pg";
 import { createTestVhost } from "../fixtures/amqp.js";
@@ -20,6 +22,8 @@ export type ChurnOptions = {
   /** Which build to run: the all-in-one entry point of this checkout, or another built checkout's. */
   main?: string | undefined;
   label: string;
+  /** Then this many connect events published straight onto the bus at once (0: none): the registry's own rate. */
+  burst: number;
   log: (line: string) => void;
 };
 
@@ -34,7 +38,7 @@ async function peakRssMiB(pid: number | undefined): Promise<number | undefined> 
   return kb === undefined ? undefined : round(Number(kb) / 1024, 0);
 }
 
-/** The registry's own view (builds with batched presence only): batches, their mean duration, its lag. */
+/** The registry's own view (builds with batched presence only): how many batches, their mean duration and size. */
 async function registryFigures(metricsUrl: string) {
   const text = await fetch(metricsUrl).then(
     (r) => r.text(),
@@ -46,11 +50,41 @@ async function registryFigures(metricsUrl: string) {
     batches,
     mean_batch_ms: round((metricValue(text, "sensorstream_registry_batch_seconds_sum") / batches) * 1000, 1),
     mean_messages_per_batch: round(metricValue(text, "sensorstream_registry_batch_messages_sum") / batches, 1),
-    // What it applied per second of work: its capacity on this machine, beyond the rate the fleet offered.
-    messages_per_busy_s: Math.round(
-      metricValue(text, "sensorstream_registry_batch_messages_sum") /
-        metricValue(text, "sensorstream_registry_batch_seconds_sum"),
-    ),
+  };
+}
+
+/**
+ * The registry alone, without MQTT in front of it: one connect event per sensor (a new connection each) published
+ * at once on the bus; the time until all are shown online gives the events per second it applies from a backlog.
+ */
+async function busBurst(url: string, ids: readonly string[], allOnline: () => Promise<number | undefined>) {
+  const conn = await amqp.connect(url);
+  const ch = await conn.createConfirmChannel();
+  const started = Date.now();
+  const at = formatMicros(started * 1000);
+  for (const [i, id] of ids.entries()) {
+    const body = {
+      msg_id: `burst-${i}`,
+      sensor_id: id,
+      received_at: at,
+      connected: true,
+      clean: false,
+      client_id: id,
+      connected_at: at,
+    };
+    ch.publish("sensor_streaming", `sensor_${id}.connection`, Buffer.from(JSON.stringify(body)), {
+      messageId: body.msg_id,
+    });
+  }
+  await ch.waitForConfirms();
+  const published = Date.now();
+  await conn.close();
+  const done = await allOnline();
+  return {
+    events: ids.length,
+    published_s: round((published - started) / 1000),
+    all_applied_s: done === undefined ? null : round((done - started) / 1000),
+    events_per_s: done === undefined ? null : Math.round(ids.length / ((done - started) / 1000)),
   };
 }
 
@@ -91,10 +125,10 @@ export async function runChurn(o: ChurnOptions) {
         )
       ).rows[0]?.n ?? 0,
     );
-  const waitFor = async (presence: string): Promise<number | undefined> => {
+  const waitFor = async (presence: string, n = o.sensors): Promise<number | undefined> => {
     const started = Date.now();
     while (Date.now() - started < o.settleTimeoutS * 1000) {
-      if ((await count(presence)) >= o.sensors) return Date.now();
+      if ((await count(presence)) >= n) return Date.now();
       await sleep(100);
     }
     return undefined;
@@ -128,6 +162,8 @@ export async function runChurn(o: ChurnOptions) {
     await pool(clients, o.concurrency, (c) => c.endAsync());
     const lastDisconnect = Date.now();
     const allOffline = await waitFor("offline");
+    const burst =
+      o.burst > 0 ? await busBurst(vhost.url, ids.slice(0, o.burst), () => waitFor("online", o.burst)) : undefined;
     const online = allOnline === undefined ? undefined : (allOnline - lastConnect) / 1000;
     const offline = allOffline === undefined ? undefined : (allOffline - lastDisconnect) / 1000;
     return {
@@ -142,6 +178,7 @@ export async function runChurn(o: ChurnOptions) {
         allOnline === undefined ? null : Math.round((2 * o.sensors) / ((allOnline - firstConnect) / 1000)),
       offline_phase_events_per_s:
         allOffline === undefined ? null : Math.round(o.sensors / ((allOffline - firstDisconnect) / 1000)),
+      bus_burst: burst,
       platform_peak_rss_mib: await peakRssMiB(platform.child.pid),
       registry: await registryFigures(platform.metricsUrl),
     };

@@ -31,6 +31,7 @@ Starts the platform on a fresh database and vhost (or targets a running one) and
   --churn-runs N      churn runs per build (default 1); the figures of each run are printed
   --churn-concurrency N  MQTT handshakes in flight at once (default 500)
   --churn-timeout S   give up waiting for all online / all offline after S seconds (default 60)
+  --churn-burst N     then N connect events straight onto the bus at once: the registry's own rate (default 5000, 0: off)
   --churn-baseline F  also run churn against another build's all-in-one entry point, run by run
                       (e.g. a checkout of main: <dir>/services/all-in-one/dist/main.js)
   --help
@@ -51,6 +52,7 @@ const { values: args } = parseArgs({
     "churn-runs": { type: "string", default: "1" },
     "churn-concurrency": { type: "string", default: "500" },
     "churn-timeout": { type: "string", default: "60" },
+    "churn-burst": { type: "string", default: "5000" },
     "churn-baseline": { type: "string" },
     help: { type: "boolean", default: false },
   },
@@ -221,6 +223,7 @@ if (only !== "pipeline" && !args.target) {
             sensors: churnSensors,
             concurrency: churnConcurrency,
             settleTimeoutS: Number(args["churn-timeout"]),
+            burst: Math.min(churnSensors, Number(args["churn-burst"])),
             label: b.label,
             main: b.main,
             log,
