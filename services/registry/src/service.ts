@@ -1,12 +1,12 @@
-import { type Message, QUEUES, RabbitBus, reject, startConsumer } from "@sensorstream/bus";
+import { RabbitBus } from "@sensorstream/bus";
 import { type Presence, presenceRoutingKey } from "@sensorstream/contracts";
-import { createPool, isPermanentDataError, migrateWhenReachable, type TimescaleMode } from "@sensorstream/db";
+import { createPool, migrateWhenReachable, type TimescaleMode } from "@sensorstream/db";
 import type { Health, Logger, Registry } from "@sensorstream/runtime";
 import { PresenceStore } from "./adapters/presence-store.js";
-import { parseRegistryDelivery, type RegistryMessage } from "./adapters/registry-messages.js";
 import { registryMetrics } from "./metrics.js";
 import { createPresenceCheck } from "./presence-check.js";
-import { createBatchHandler, eventCount } from "./registry-batch.js";
+import { createBatchHandler } from "./registry-batch.js";
+import { startRegistryConsumer } from "./registry-consumer.js";
 
 export type RegistrySettings = {
   AMQP_URL: string;
@@ -22,21 +22,12 @@ export type RegistryDeps = { logger: Logger; registry: Registry; health: Health;
 export type RegistryService = { stop(): Promise<void>; checkPresence(): Promise<void> };
 
 const NAME = "registry";
-/**
- * Up to this many sensor events per transaction (an activity report counts one per sensor it names), or what
- * arrived within BATCH_FLUSH_MS: 5,000 sensors connecting at once become a handful of transactions, and one
- * event alone waits at most 50 ms.
- */
-const BATCH_MAX_EVENTS = 5_000;
-const BATCH_FLUSH_MS = 50;
-/** Enough deliveries in hand for the next batch to fill while one is applied. */
-const BATCH_PREFETCH = 4_000;
 
 /**
  * Tracks every sensor from what it says (status, acks) and what the gateway sees (connections, activity):
  * presence with history, reported mode and rate, last seen, last position. Composes the pieces only; each
- * message kind has its handler in handlers/, the batch logic is registry-batch.ts, the
- * consumer loop is the bus library's pipeline.
+ * message kind has its handler in handlers/, the batch logic is registry-batch.ts, and
+ * registry-consumer.ts puts it on the bus library's pipeline.
  */
 export async function startRegistry(config: RegistrySettings, deps: RegistryDeps): Promise<RegistryService> {
   const { logger, registry, health } = deps;
@@ -57,34 +48,15 @@ export async function startRegistry(config: RegistrySettings, deps: RegistryDeps
       .catch((err) => logger.warn({ err, sensor_id: p.sensor_id }, "could not publish a presence change"));
 
   const handler = createBatchHandler({ store, metrics, announce, clock });
-  const consumer = await startConsumer<RegistryMessage>({
+  const consumer = await startRegistryConsumer({
     bus,
     name: NAME,
-    queue: QUEUES.registry,
-    parse: parseRegistryDelivery,
-    prefetch: BATCH_PREFETCH,
+    handler,
+    metrics,
     logger,
     registry,
-    batch: { maxSize: BATCH_MAX_EVENTS, flushMs: BATCH_FLUSH_MS, size: eventCount },
-    async handleBatch(batch) {
-      const refusals = await handler.handle(batch.map((m) => m.body));
-      return refusals.map((r) => ({
-        message: batch[r.index] as Message<RegistryMessage>,
-        ...reject("unknown_sensor", r.error),
-      }));
-    },
-    isPermanent: isPermanentDataError,
-    observe: {
-      onHandled: () => {
-        dbOk = true;
-      },
-      onTransient: (err, attempt) => {
-        dbOk = false;
-        logger.warn({ err, attempt }, "registry batch failed; retrying (its messages stay unacked)");
-      },
-      onOutcome: (outcome, n) => {
-        if (outcome === "invalid") metrics.events.inc({ kind: "unknown", outcome: "invalid" }, n);
-      },
+    onDatabase: (ok) => {
+      dbOk = ok;
     },
   });
   bus.start();
