@@ -296,7 +296,8 @@ describe("registry, presence and device security", () => {
         msg_id: n,
         sensor_id: "roam-1",
         received_at: received,
-        status: { state },
+        // A slow rate: the test's 1 s silence floor must not make it silent meanwhile.
+        status: state === "online" ? { state, sample_hz: 0.001 } : { state },
         ...(connectedAt === undefined ? {} : { connected_at: connectedAt }),
       },
     });
@@ -335,7 +336,7 @@ describe("registry, presence and device security", () => {
       status: { state, ...extra },
     });
     await publishRaw([
-      { key: "sensor_roam-2.status", body: body("b1", "online", at(0), { model: "R-1" }) },
+      { key: "sensor_roam-2.status", body: body("b1", "online", at(0), { model: "R-1", sample_hz: 0.001 }) },
       { key: "sensor_roam-2.status", body: body("b2", "online", at(1), { sample_hz: 1e-300 }) },
       { key: "sensor_roam-2.status", body: "{not json" },
       { key: "sensor_roam-2.status", body: body("b3", "offline", at(2)) },
@@ -350,7 +351,7 @@ describe("registry, presence and device security", () => {
     await waitFor(async () => (await sensor("roam-2"))?.firmware === "2.0", {
       message: "the valid events never applied",
     });
-    expect(await sensor("roam-2")).toMatchObject({ presence: "online", model: "R-1", reported_sample_hz: null });
+    expect(await sensor("roam-2")).toMatchObject({ presence: "online", model: "R-1", reported_sample_hz: 0.001 });
     const history = await db.query<{ state: string }>(
       "SELECT state FROM sensor_presence_history WHERE sensor_id = 'roam-2' ORDER BY time",
     );
@@ -361,7 +362,7 @@ describe("registry, presence and device security", () => {
     const c = await asSensor("meta-1");
     await c.publishAsync(
       "sensors/meta-1/status",
-      JSON.stringify({ state: "online", site: "dock 9", battery_pct: 80 }),
+      JSON.stringify({ state: "online", sample_hz: 0.001, site: "dock 9", battery_pct: 80 }),
       { qos: 1 },
     );
     await waitFor(async () => (await sensor("meta-1"))?.presence === "online", { message: "meta-1 never online" });
