@@ -40,6 +40,9 @@ ENV NODE_ENV=production
 COPY --from=build /out/ ./
 COPY --chmod=0755 deploy/docker/entrypoint.sh /usr/local/bin/sensorstream
 COPY --chmod=0644 deploy/docker/healthcheck.mjs /app/healthcheck.mjs
+# `sensorstream migrate --grants /app/grants.sql`: the Kubernetes init container (least-privilege roles).
+COPY --chmod=0644 deploy/docker/migrate.mjs /app/migrate.mjs
+COPY --chmod=0644 deploy/postgres/grants.sql /app/grants.sql
 # The image's `node` user (uid 1000); files stay root-owned and read-only to it.
 USER node
 EXPOSE 8080 1883 8083

@@ -18,6 +18,7 @@ usage() {
   echo "usage: sensorstream <service> [args...]   (or any command, e.g. node, sh)"
   echo "services in this image:"
   services | sed 's/^/  /'
+  echo "and: migrate [--grants <file>]   (schema migrations as DATABASE_URL's role, then the grants)"
 }
 
 case "${1:-help}" in
@@ -27,6 +28,10 @@ case "${1:-help}" in
     ;;
   */* | .*)
     exec "$@"
+    ;;
+  migrate)
+    shift
+    exec node "$APP_ROOT/migrate.mjs" "$@"
     ;;
 esac
 

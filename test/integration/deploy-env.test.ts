@@ -153,8 +153,17 @@ describe.each(["dev", "prod"])("configuration in k8s overlay %s", (overlay) => {
 
   it("sets nothing a service does not read, in its own config map or the platform's", () => {
     const read = new Set([...schemas.values()].flatMap(keysOf));
+    // Config maps that become environment (envFrom); others hold files (SQL, dashboards).
+    const asEnv = new Set(
+      byKind(objects, "Deployment").flatMap((d) =>
+        asArray(dig(d, "spec", "template", "spec", "containers", 0, "envFrom")).map((e) =>
+          asString(dig(e, "configMapRef", "name")),
+        ),
+      ),
+    );
     for (const cm of byKind(objects, "ConfigMap")) {
       const name = asString(dig(cm, "metadata", "name")) ?? "";
+      if (!asEnv.has(name)) continue;
       const svc = deployableServices().find((s) => name.startsWith(`${s}-config-`));
       for (const key of Object.keys(asObj(cm.data))) {
         if (svc === "gateway" && GATEWAY_TLS_PENDING.has(key)) continue;

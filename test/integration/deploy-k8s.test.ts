@@ -62,7 +62,7 @@ const NO_OFFLINE_SCHEMA = new Set(["rabbitmq.com/v1beta1/RabbitmqCluster"]);
 /** Created by the RabbitMQ Cluster Operator, never by these manifests. */
 const OPERATOR_SECRETS = new Set(["sensorstream-rabbitmq-default-user"]);
 /** Created by the operator of a production cluster before `kubectl apply -k k8s/overlays/prod` (docs/deployment.md). */
-const PRECREATED_IN_PROD = new Set(["sensorstream-db", "sensorstream-api"]);
+const PRECREATED_IN_PROD = new Set(["sensorstream-db", "sensorstream-api", "sensorstream-db-users"]);
 
 const DRAIN_TIMEOUT_MS = Number(parseEnvFile(readText("k8s/base/platform.env")).DRAIN_TIMEOUT_MS);
 

@@ -61,9 +61,14 @@ export async function migrate(
     await client.query("SELECT pg_advisory_lock($1)", [MIGRATION_LOCK_KEY]);
     try {
       const flavor = await prepareExtension(client, o.timescale, o.logger);
-      await client.query(
-        "CREATE TABLE IF NOT EXISTS schema_migrations (id text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())",
-      );
+      // Only when missing: a service whose role may not create in the schema (a least-privilege
+      // deployment migrates under its own role first) can still check that nothing is left to apply.
+      const exists = await client.query("SELECT to_regclass('schema_migrations') IS NOT NULL AS ok");
+      if (!exists.rows[0]?.ok) {
+        await client.query(
+          "CREATE TABLE IF NOT EXISTS schema_migrations (id text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())",
+        );
+      }
       const done = new Set(
         (await client.query<{ id: string }>("SELECT id FROM schema_migrations")).rows.map((r) => r.id),
       );

@@ -1,0 +1,30 @@
+-- Who may do what with each table, after the migrations (ARCHITECTURE.md, "Ownership"). Run by the
+-- migration role (`sensorstream migrate --grants`) on every start of a service pod; every statement
+-- is idempotent. The roles come from deploy/postgres/roles.sql.
+--
+-- Each service owns the tables it writes (it may then set its own TimescaleDB retention policy):
+ALTER TABLE sensors OWNER TO sensorstream_registry;
+ALTER TABLE sensor_presence_history OWNER TO sensorstream_registry;
+ALTER TABLE mqtt_subscribers OWNER TO sensorstream_registry;
+ALTER TABLE measurements OWNER TO sensorstream_measurement_ingester;
+ALTER TABLE positions OWNER TO sensorstream_measurement_ingester;
+ALTER TABLE sensor_logs OWNER TO sensorstream_log_ingester;
+-- schema_migrations and measurements_1m (derived, refreshed by TimescaleDB) stay with the migration role.
+
+-- Every service reads schema_migrations: a service checks at start that nothing is left to migrate.
+GRANT SELECT ON schema_migrations
+   TO sensorstream_gateway, sensorstream_registry, sensorstream_measurement_ingester,
+      sensorstream_log_ingester, sensorstream_api;
+
+-- gateway: sensor and subscriber credentials, read only.
+GRANT SELECT ON sensors, mqtt_subscribers TO sensorstream_gateway;
+
+-- api: reads everything. It writes sensors and subscribers through the registry's admin code, which
+-- runs in the API process (register, update, rotate a token, delete), and deletes a sensor's data
+-- when asked to purge it (DELETE /api/sensors/<id>?purge=true).
+GRANT SELECT ON ALL TABLES IN SCHEMA public TO sensorstream_api;
+GRANT INSERT, UPDATE, DELETE ON sensors, mqtt_subscribers TO sensorstream_api;
+GRANT DELETE ON measurements, positions, sensor_logs TO sensorstream_api;
+
+-- Grafana's dashboards: read only.
+GRANT SELECT ON ALL TABLES IN SCHEMA public TO grafana_reader;
