@@ -57,10 +57,17 @@ const BUILDS: { name: string; build: () => Obj[] }[] = [
 ];
 
 /** Kinds with no schema available offline (checked for intent below, not against a schema). */
-const NO_OFFLINE_SCHEMA = new Set(["rabbitmq.com/v1beta1/RabbitmqCluster"]);
+const NO_OFFLINE_SCHEMA = new Set([
+  "rabbitmq.com/v1beta1/RabbitmqCluster",
+  "rabbitmq.com/v1beta1/User",
+  "rabbitmq.com/v1beta1/Permission",
+]);
 
 /** Created by the RabbitMQ Cluster Operator, never by these manifests. */
 const OPERATOR_SECRETS = new Set(["sensorstream-rabbitmq-default-user"]);
+/** The Messaging Topology Operator puts a User's generated credentials in the Secret <user>-user-credentials. */
+const userSecrets = (objects: Obj[]) =>
+  new Set(byKind(objects, "User").map((u) => `${asString(dig(u, "metadata", "name"))}-user-credentials`));
 /** Created by the operator of a production cluster before `kubectl apply -k k8s/overlays/prod` (docs/deployment.md). */
 const PRECREATED_IN_PROD = new Set(["sensorstream-db", "sensorstream-api", "sensorstream-db-users"]);
 
@@ -287,7 +294,11 @@ describe.each(BUILDS)("k8s build $name", ({ name, build }) => {
         for (const e of asArray(c.env)) {
           const ref = asString(dig(e, "valueFrom", "secretKeyRef", "name"));
           if (!ref) continue;
-          const known = secrets.has(ref) || OPERATOR_SECRETS.has(ref) || (prod && PRECREATED_IN_PROD.has(ref));
+          const known =
+            secrets.has(ref) ||
+            OPERATOR_SECRETS.has(ref) ||
+            userSecrets(objects).has(ref) ||
+            (prod && PRECREATED_IN_PROD.has(ref));
           expect(known, `${p.name}: secret ${ref}`).toBe(true);
         }
         for (const e of asArray(c.envFrom)) {
