@@ -6,6 +6,7 @@
  * label, the dashboards ConfigMap, and MQTT over TLS. See docs/deployment.md for each.
  */
 import { readdirSync, readFileSync } from "node:fs";
+import { parseSimulatorArgs } from "@sensorstream/simulator";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
 import {
@@ -28,16 +29,19 @@ import {
   readText,
 } from "./deploy-support.js";
 
-const OPTIONAL = ["keda", "prometheus-operator", "grafana-dashboards", "cert-manager"].map(
-  (c) => `k8s/components/${c}`,
-);
+const OPTIONAL = ["keda", "prometheus-operator", "grafana-dashboards", "cert-manager", "simulator"];
+/** The optional components an overlay does not include already. */
+const optionalFor = (overlay: string) =>
+  OPTIONAL.filter(
+    (c) => !readText("k8s/overlays", overlay, "kustomization.yaml").includes(`\n  - ../../components/${c}\n`),
+  ).map((c) => `k8s/components/${c}`);
 const builds: Record<string, Obj[]> = {};
 
 beforeAll(() => {
   if (!kubectlPath()) throw new Error(KUBECTL_MISSING);
   for (const o of ["dev", "prod"]) {
     builds[o] = kustomize(at("k8s/overlays", o));
-    builds[`${o}+optional`] = kustomizeWithComponents(`k8s/overlays/${o}`, OPTIONAL);
+    builds[`${o}+optional`] = kustomizeWithComponents(`k8s/overlays/${o}`, optionalFor(o));
   }
 });
 
@@ -460,4 +464,30 @@ describe("MQTT over TLS (prod)", () => {
     expect(dig(cert, "spec", "secretName")).toBe("sensorstream-mqtt-tls");
     expect(asArray(dig(cert, "spec", "dnsNames")).length).toBeGreaterThan(0);
   });
+});
+
+// ------------------------------------------------------------------------------------ simulator
+
+describe("the simulator in the cluster", () => {
+  it.each(["dev", "prod+optional"])(
+    "%s: provisions its sensors through the API and logs each in with its token",
+    (b) => {
+      const objects = builds[b] ?? [];
+      const d = find(objects, "Deployment", "simulator");
+      const c = mainContainer(d);
+      const [cmd, ...args] = asArray(c.args).map(String);
+      expect(cmd).toBe("simulator");
+      const env = envOf(objects, c);
+      const parsed = parseSimulatorArgs(args, { API_TOKEN: env.API_TOKEN });
+      expect(parsed.kind, JSON.stringify(parsed)).toBe("run");
+      if (parsed.kind !== "run") return;
+      expect(env.API_TOKEN).toBe("secret.sensorstream-api.API_TOKEN");
+      const api = new URL(parsed.setup?.provision?.apiUrl ?? "");
+      const apiService = find(objects, "Service", api.hostname);
+      expect(asArray(dig(apiService, "spec", "ports")).map((p) => dig(p, "port"))).toContain(Number(api.port));
+      const mqtt = new URL(parsed.fleet.mqttUrl);
+      const gw = find(objects, "Service", mqtt.hostname);
+      expect(asArray(dig(gw, "spec", "ports")).map((p) => dig(p, "port"))).toContain(Number(mqtt.port));
+    },
+  );
 });

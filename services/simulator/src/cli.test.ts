@@ -127,3 +127,31 @@ describe("parseSimulatorArgs", () => {
     if (cmd.kind === "help") expect(cmd.text).toContain("--sensors <n>");
   });
 });
+
+describe("parseSimulatorArgs: per-sensor credentials and TLS", () => {
+  it("reads --credentials, --provision with the token from the environment, and --ca", () => {
+    const a = run(parseSimulatorArgs(["--credentials", "c.csv", "--url", "mqtts://gw:8883", "--ca", "ca.pem"], {}));
+    expect(a.setup).toStrictEqual({ credentialsFile: "c.csv", sensorsGiven: false, caFile: "ca.pem" });
+    const b = run(parseSimulatorArgs(["--provision", "http://api:8080", "-n", "5"], { API_TOKEN: "from-env" }));
+    expect(b.setup).toStrictEqual({ provision: { apiUrl: "http://api:8080", apiToken: "from-env" } });
+    expect(b.fleet.sensors).toBe(5);
+    const c = run(parseSimulatorArgs(["--provision=https://api", "--api-token=flag"], { API_TOKEN: "env" }));
+    expect(c.setup?.provision?.apiToken).toBe("flag");
+    expect(run(parseSimulatorArgs(["--credentials", "c.csv", "-n", "2"], {})).setup?.sensorsGiven).toBe(true);
+    expect(run(parseSimulatorArgs([], {})).setup).toBeUndefined();
+  });
+
+  it("refuses combinations that cannot work, all at once", () => {
+    expect(error(parseSimulatorArgs(["--credentials", "c", "--provision", "http://api", "--username", "u"], {}))).toBe(
+      [
+        "--credentials and --provision are alternatives: give one",
+        "--username does not go with per-sensor credentials: each sensor logs in as its id",
+        "--provision needs the API token: --api-token or $API_TOKEN",
+      ].join("\n"),
+    );
+    expect(error(parseSimulatorArgs(["--provision", "api:8080", "--api-token", "t"], {}))).toMatch(
+      /http:\/\/ or https:\/\//,
+    );
+    expect(error(parseSimulatorArgs(["--ca", "ca.pem"], {}))).toMatch(/--ca needs an mqtts:\/\/ or wss:\/\/ --url/);
+  });
+});

@@ -1,9 +1,10 @@
 import { parseArgs } from "node:util";
 import { type FleetOptions, isMqttUrl, LIMITS, MQTT_URL_PROTOCOLS, validateFleetOptions } from "./options.js";
+import type { FleetSetup } from "./setup.js";
 import { isSensorType, SENSOR_TYPES, type SensorType } from "./signals.js";
 
 export type SimulatorCommand =
-  | { kind: "run"; fleet: FleetOptions; json: boolean; quiet: boolean }
+  | { kind: "run"; fleet: FleetOptions; json: boolean; quiet: boolean; setup?: FleetSetup }
   | { kind: "help"; text: string }
   | { kind: "usage_error"; message: string };
 
@@ -24,6 +25,12 @@ Options:
   -t, --types <list>       comma list of ${SENSOR_TYPES.join(", ")}, assigned round-robin (default vibration)
       --username <name>    one MQTT username for all sensors (default $MQTT_USERNAME, else each sensor's id)
       --password <secret>  MQTT password (default $MQTT_PASSWORD)
+      --credentials <file> per-sensor credentials: CSV lines id,token, or JSON [{"id","token"}] or
+                           {"<id>":"<token>"}; runs those sensors (the first --sensors of them, if given)
+      --provision <url>    register the fleet's sensors through the HTTP API at <url> (e.g. http://api:8080)
+                           and log in with the tokens it issues (existing sensors get new tokens)
+      --api-token <token>  the API's bearer token for --provision (default $API_TOKEN)
+      --ca <file>          CA certificate(s), PEM, for an mqtts:// or wss:// broker
       --concurrency <n>    connection handshakes in flight at once (default 50)
       --json               print the final stats as one JSON object on stdout
   -q, --quiet              no progress lines on stderr
@@ -59,7 +66,7 @@ export function parseSimulatorArgs(argv: readonly string[], env: Env = process.e
     return n;
   };
 
-  const sensors = number("sensors", values.sensors, "positive_int", LIMITS.maxSensors);
+  const sensors = number("sensors", values.sensors ?? "10", "positive_int", LIMITS.maxSensors);
   const rateHz = number("rate", values.rate, "positive", LIMITS.maxRateHz);
   const batch = number("batch", values.batch, "positive_int", LIMITS.maxBatch);
   const durationS = number("duration", values.duration, "seconds");
@@ -77,10 +84,45 @@ export function parseSimulatorArgs(argv: readonly string[], env: Env = process.e
   if (username !== undefined && username !== "") fleet.username = username;
   if (password !== undefined && password !== "") fleet.password = password;
 
+  const setup = parseSetup(values, env, mqttUrl, problems);
+
   // Cross-field rules (e.g. prefix + number too long for an id) once each flag is well-formed.
   if (problems.length === 0) problems.push(...validateFleetOptions(fleet));
   if (problems.length > 0) return { kind: "usage_error", message: problems.join("\n") };
-  return { kind: "run", fleet, json: values.json, quiet: values.quiet };
+  return { kind: "run", fleet, json: values.json, quiet: values.quiet, ...(setup ? { setup } : {}) };
+}
+
+/** Per-sensor credentials and TLS: checked here, read and resolved by setup.ts before the fleet starts. */
+function parseSetup(
+  values: ReturnType<typeof parse>["values"],
+  env: Env,
+  mqttUrl: string,
+  problems: string[],
+): FleetSetup | undefined {
+  const setup: FleetSetup = {};
+  if (values.credentials !== undefined && values.provision !== undefined) {
+    problems.push("--credentials and --provision are alternatives: give one");
+  }
+  if ((values.credentials !== undefined || values.provision !== undefined) && values.username !== undefined) {
+    problems.push("--username does not go with per-sensor credentials: each sensor logs in as its id");
+  }
+  if (values.credentials !== undefined) {
+    setup.credentialsFile = values.credentials;
+    setup.sensorsGiven = values.sensors !== undefined;
+  }
+  if (values.provision !== undefined) {
+    const apiToken = values["api-token"] ?? env.API_TOKEN;
+    if (!/^https?:\/\/[^/]/.test(values.provision)) {
+      problems.push(`--provision must be the API's http:// or https:// URL, got '${values.provision}'`);
+    }
+    if (!apiToken) problems.push("--provision needs the API token: --api-token or $API_TOKEN");
+    setup.provision = { apiUrl: values.provision, apiToken: apiToken ?? "" };
+  }
+  if (values.ca !== undefined) {
+    if (!/^(mqtts|tls|wss):/.test(mqttUrl)) problems.push(`--ca needs an mqtts:// or wss:// --url, got '${mqttUrl}'`);
+    setup.caFile = values.ca;
+  }
+  return Object.keys(setup).length > 0 ? setup : undefined;
 }
 
 function parse(argv: readonly string[]) {
@@ -89,7 +131,7 @@ function parse(argv: readonly string[]) {
     strict: true,
     allowPositionals: false,
     options: {
-      sensors: { type: "string", short: "n", default: "10" },
+      sensors: { type: "string", short: "n" },
       rate: { type: "string", short: "r", default: "1" },
       batch: { type: "string", short: "b", default: "1" },
       duration: { type: "string", short: "d", default: "0" },
@@ -99,6 +141,10 @@ function parse(argv: readonly string[]) {
       username: { type: "string" },
       password: { type: "string" },
       concurrency: { type: "string" },
+      credentials: { type: "string" },
+      provision: { type: "string" },
+      "api-token": { type: "string" },
+      ca: { type: "string" },
       json: { type: "boolean", default: false },
       quiet: { type: "boolean", short: "q", default: false },
       help: { type: "boolean", short: "h", default: false },

@@ -213,6 +213,27 @@ describe("startFleet (fake broker)", () => {
     ]);
   });
 
+  it("runs the given ids, each logging in as itself with its own token, with the CA for TLS", async () => {
+    const broker = fakeBroker();
+    const tokens = new Map([
+      ["pump-a", "tok-a"],
+      ["pump-b", "tok-b"],
+    ]);
+    const fleet = startFleet(
+      { ...base, sensors: 2, rateHz: 1, ids: ["pump-a", "pump-b"], tokens, ca: "PEM" },
+      { openLink: broker.openLink },
+    );
+    expect(fleet.sensorIds).toEqual(["pump-a", "pump-b"]);
+    await fleet.stop();
+    expect(broker.specs.map((s) => [s.clientId, s.username, s.password, s.ca])).toEqual([
+      ["pump-a", "pump-a", "tok-a", "PEM"],
+      ["pump-b", "pump-b", "tok-b", "PEM"],
+    ]);
+    expect(() => startFleet({ ...base, sensors: 3, rateHz: 1, ids: ["a", "a", "a/b"] })).toThrow(
+      /ids must be sensor ids, got 'a\/b'; ids must be unique/,
+    );
+  });
+
   it("rejects invalid options, listing every problem", () => {
     expect(() => startFleet({ mqttUrl: "http://x", sensors: 0, rateHz: -1 })).toThrow(
       /mqttUrl must be.*; sensors must be an integer from 1.*; rateHz must be a positive number/,

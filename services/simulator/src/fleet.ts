@@ -10,7 +10,7 @@ import { messageDueUs, phaseOffsetUs, type SensorClock, sensorIds } from "./sche
 import { createSignal, type SensorType, type Signal } from "./signals.js";
 
 export type Fleet = {
-  /** `${idPrefix}-${n}`, n = 1..sensors, zero-padded. */
+  /** `${idPrefix}-${n}`, n = 1..sensors, zero-padded (or the ids given). */
   readonly sensorIds: readonly string[];
   stats: () => FleetStats;
   /** Stops scheduling, waits (bounded) for outstanding PUBACKs, then disconnects cleanly. Idempotent. */
@@ -54,7 +54,7 @@ export function startFleet(options: FleetOptions, deps: FleetDeps = {}): Fleet {
   const startUs = nowUs();
   const endUs = o.durationS > 0 ? startUs + Math.round(o.durationS * 1_000_000) : Number.POSITIVE_INFINITY;
 
-  const ids = sensorIds(o.idPrefix, o.sensors);
+  const ids = o.ids ?? sensorIds(o.idPrefix, o.sensors);
   const sensors: VirtualSensor[] = ids.map((id, i) => {
     const type = o.types[i % o.types.length] ?? "vibration";
     const signalOptions = o.origin === undefined ? { random: o.random } : { random: o.random, origin: o.origin };
@@ -96,8 +96,11 @@ export function startFleet(options: FleetOptions, deps: FleetDeps = {}): Fleet {
       opening--;
       openMore();
     };
-    // With a password, each sensor logs in as itself unless one username is given for all.
-    const username = o.username ?? (o.password === undefined ? undefined : s.id);
+    // A sensor with a token of its own logs in as itself with it; otherwise, with a password, each
+    // sensor logs in as itself unless one username is given for all.
+    const token = o.tokens?.get(s.id);
+    const password = token ?? o.password;
+    const username = token !== undefined ? s.id : (o.username ?? (password === undefined ? undefined : s.id));
     const spec: LinkSpec = {
       url: o.mqttUrl,
       clientId: s.id,
@@ -105,7 +108,8 @@ export function startFleet(options: FleetOptions, deps: FleetDeps = {}): Fleet {
       reconnectPeriodMs: 1_000,
       connectTimeoutMs: 30_000,
       ...(username === undefined ? {} : { username }),
-      ...(o.password === undefined ? {} : { password: o.password }),
+      ...(password === undefined ? {} : { password }),
+      ...(o.ca === undefined ? {} : { ca: o.ca }),
     };
     s.link = openLink(spec, {
       onConnect: () => {

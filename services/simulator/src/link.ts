@@ -8,6 +8,8 @@ export type LinkSpec = {
   clientId: string;
   username?: string;
   password?: string;
+  /** CA certificate(s) for mqtts:// and wss:// (the system's trust store otherwise). */
+  ca?: string | Buffer;
   /** Retained, QoS 1; published by the broker if the connection dies without a DISCONNECT. */
   will: { topic: string; payload: string };
   reconnectPeriodMs: number;

@@ -1,8 +1,10 @@
 #!/usr/bin/env node
+import { readFile } from "node:fs/promises";
 import { parseSimulatorArgs, USAGE_EXIT_CODE } from "./cli.js";
 import { startFleet } from "./fleet.js";
 import type { FleetStats } from "./options.js";
 import { exitCodeFor, formatProgress, formatSummary } from "./report.js";
+import { prepareFleet } from "./setup.js";
 
 const command = parseSimulatorArgs(process.argv.slice(2));
 switch (command.kind) {
@@ -14,9 +16,17 @@ switch (command.kind) {
     process.stderr.write(`sensorstream-simulate: ${command.message}\nTry --help.\n`);
     process.exit(USAGE_EXIT_CODE);
     break;
-  case "run":
-    await run(command.fleet, command.json, command.quiet);
+  case "run": {
+    const log = command.quiet ? undefined : (line: string) => process.stderr.write(`${line}\n`);
+    const fleet = await prepareFleet(command.fleet, command.setup ?? {}, { readFile, ...(log ? { log } : {}) }).catch(
+      (err: unknown) => {
+        process.stderr.write(`sensorstream-simulate: ${(err as Error).message}\n`);
+        process.exit(1);
+      },
+    );
+    await run(fleet, command.json, command.quiet);
     break;
+  }
   default: {
     const never: never = command;
     throw new Error(`unhandled command ${JSON.stringify(never)}`);

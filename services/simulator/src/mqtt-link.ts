@@ -14,6 +14,7 @@ export function openMqttLink(spec: LinkSpec, events: LinkEvents): SensorLink {
   };
   if (spec.username !== undefined) options.username = spec.username;
   if (spec.password !== undefined) options.password = spec.password;
+  if (spec.ca !== undefined) options.ca = spec.ca;
   const client = connect(spec.url, options);
   client.on("connect", () => events.onConnect());
   client.on("close", () => events.onClose());

@@ -40,6 +40,12 @@ export type FleetOptions = {
   /** Same username for every sensor; by default each sensor logs in as its own id (when a password is set). */
   username?: string;
   password?: string;
+  /** The sensors' ids, in place of `${idPrefix}-${n}` (e.g. from a credentials file); as many as `sensors`. */
+  ids?: readonly string[];
+  /** Per-sensor MQTT tokens by sensor id: such a sensor logs in as its id with its own token. */
+  tokens?: ReadonlyMap<string, string>;
+  /** CA certificate(s) (PEM) that the broker's certificate must chain to, for mqtts:// and wss://. */
+  ca?: string | Buffer;
   /** CONNECT handshakes in flight at once while the fleet comes up; default 50. */
   connectConcurrency?: number;
   /** Unacknowledged data messages per sensor before it waits (samples are kept, not dropped); default 100. */
@@ -55,8 +61,8 @@ export type FleetOptions = {
   random?: Random;
 };
 
-export type ResolvedFleetOptions = Required<Omit<FleetOptions, "username" | "password" | "onProgress" | "origin">> &
-  Pick<FleetOptions, "username" | "password" | "onProgress" | "origin">;
+type OptionalKeys = "username" | "password" | "onProgress" | "origin" | "ids" | "tokens" | "ca";
+export type ResolvedFleetOptions = Required<Omit<FleetOptions, OptionalKeys>> & Pick<FleetOptions, OptionalKeys>;
 
 export const LIMITS = {
   maxSensors: 1_000_000,
@@ -93,7 +99,12 @@ export function validateFleetOptions(o: FleetOptions): string[] {
     problems.push(`types must be a non-empty list of ${SENSOR_TYPES.join(", ")}, got [${types.join(", ")}]`);
   }
   const prefix = o.idPrefix ?? "sim";
-  if (isPositiveInt(o.sensors)) {
+  if (o.ids !== undefined) {
+    if (o.ids.length !== o.sensors) problems.push(`ids must list ${o.sensors} sensors, got ${o.ids.length}`);
+    const bad = o.ids.filter((id) => !SENSOR_ID_PATTERN.test(id));
+    if (bad.length > 0) problems.push(`ids must be sensor ids, got '${bad.slice(0, 3).join("', '")}'`);
+    if (new Set(o.ids).size !== o.ids.length) problems.push("ids must be unique");
+  } else if (isPositiveInt(o.sensors)) {
     const last = sensorId(prefix, o.sensors, o.sensors);
     if (!SENSOR_ID_PATTERN.test(last)) {
       problems.push(
@@ -140,6 +151,9 @@ export function resolveFleetOptions(o: FleetOptions): ResolvedFleetOptions {
   if (o.password !== undefined) resolved.password = o.password;
   if (o.onProgress !== undefined) resolved.onProgress = o.onProgress;
   if (o.origin !== undefined) resolved.origin = o.origin;
+  if (o.ids !== undefined) resolved.ids = o.ids;
+  if (o.tokens !== undefined) resolved.tokens = o.tokens;
+  if (o.ca !== undefined) resolved.ca = o.ca;
   return resolved;
 }
 
