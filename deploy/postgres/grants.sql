@@ -21,7 +21,7 @@ GRANT SELECT ON sensors, mqtt_subscribers TO sensorstream_gateway;
 
 -- api: reads everything. It writes sensors and subscribers through the registry's admin code, which
 -- runs in the API process (register, update, rotate a token, delete), and deletes a sensor's data
--- when asked to purge it (DELETE /api/sensors/<id>?purge=true).
+-- when asked to (DELETE /api/sensors/<id>?with_data=true).
 GRANT SELECT ON ALL TABLES IN SCHEMA public TO sensorstream_api;
 GRANT INSERT, UPDATE, DELETE ON sensors, mqtt_subscribers TO sensorstream_api;
 GRANT DELETE ON measurements, positions, sensor_logs TO sensorstream_api;

@@ -139,6 +139,18 @@ describe("deploy/docker/entrypoint.sh", () => {
     expect(JSON.parse(r.stdout)).toStrictEqual({ service: "gateway", args: ["x"] });
   });
 
+  it("runs the migrate command (the init container's) with its arguments", async () => {
+    writeFileSync(
+      join(root, "migrate.mjs"),
+      'console.log(JSON.stringify({ command: "migrate", args: process.argv.slice(2) }));\n',
+    );
+    const r = await exitOf("sh", [entrypoint, "migrate", "--grants", "/app/grants.sql"], {
+      SENSORSTREAM_APP_ROOT: root,
+    });
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toStrictEqual({ command: "migrate", args: ["--grants", "/app/grants.sql"] });
+  });
+
   it("refuses an unknown service with a usage error", async () => {
     const r = await exitOf("sh", [entrypoint, "no-such-service"], { SENSORSTREAM_APP_ROOT: root });
     expect(r.code).toBe(64);
