@@ -33,6 +33,12 @@ SELECT 'CREATE EXTENSION IF NOT EXISTS timescaledb'
  WHERE EXISTS (SELECT FROM pg_available_extensions WHERE name = 'timescaledb')
 \gexec
 
+-- TimescaleDB keeps a compressed hypertable's compressed table in _timescaledb_internal: handing
+-- such a hypertable to its owning service (grants.sql) needs that role to be allowed to create there.
+SELECT 'GRANT CREATE ON SCHEMA _timescaledb_internal TO sensorstream_measurement_ingester, sensorstream_log_ingester'
+ WHERE EXISTS (SELECT FROM pg_namespace WHERE nspname = '_timescaledb_internal')
+\gexec
+
 -- Connect only as one of these roles; TEMPORARY for the ingesters' per-connection staging tables.
 REVOKE ALL ON DATABASE :"dbname" FROM PUBLIC;
 GRANT CONNECT, TEMPORARY ON DATABASE :"dbname"
