@@ -39,6 +39,17 @@ SELECT 'GRANT CREATE ON SCHEMA _timescaledb_internal TO sensorstream_measurement
  WHERE EXISTS (SELECT FROM pg_namespace WHERE nspname = '_timescaledb_internal')
 \gexec
 
+-- A database that ran before these roles (its services logged in as the superuser, who owns its
+-- tables): the migration role takes the tables over, so grants.sql can hand them on. A no-op later.
+-- The schema's only views are TimescaleDB continuous aggregates, which take ALTER MATERIALIZED VIEW.
+SELECT format('ALTER %s public.%I OWNER TO sensorstream_migrator',
+              CASE WHEN c.relkind IN ('m', 'v') THEN 'MATERIALIZED VIEW' ELSE 'TABLE' END, c.relname)
+  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+ WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p', 'v', 'm')
+   AND pg_get_userbyid(c.relowner) NOT IN ('sensorstream_migrator', 'sensorstream_registry',
+       'sensorstream_measurement_ingester', 'sensorstream_log_ingester')
+\gexec
+
 -- Connect only as one of these roles; TEMPORARY for the ingesters' per-connection staging tables.
 REVOKE ALL ON DATABASE :"dbname" FROM PUBLIC;
 GRANT CONNECT, TEMPORARY ON DATABASE :"dbname"

@@ -109,4 +109,31 @@ describe("database roles on TimescaleDB (PGlite)", () => {
       await db.exec("RESET ROLE");
     }
   });
+
+  it("takes over a database whose tables the superuser owns (a cluster that ran before the roles)", async () => {
+    const old = await PGlite.create({ extensions: { timescaledb } });
+    try {
+      await old.exec("CREATE EXTENSION timescaledb");
+      await migrate(poolOver(old), { logger: silentLogger(), timescale: "require" });
+      await runAsPsql(old, readText("deploy/postgres/roles.sql"));
+      await old.exec("SET ROLE sensorstream_migrator");
+      await migrate(poolOver(old), { logger: silentLogger(), timescale: "require" });
+      await old.exec(readText("deploy/postgres/grants.sql"));
+      await old.exec("RESET ROLE");
+      const owners = await old.query<{ t: string; owner: string }>(
+        `SELECT c.relname AS t, pg_get_userbyid(c.relowner) AS owner FROM pg_class c
+           JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public' AND c.relkind IN ('r', 'v', 'm')`,
+      );
+      const byName = Object.fromEntries(owners.rows.map((r) => [r.t, r.owner]));
+      expect(byName).toMatchObject({
+        sensors: "sensorstream_registry",
+        measurements: "sensorstream_measurement_ingester",
+        sensor_logs: "sensorstream_log_ingester",
+        schema_migrations: "sensorstream_migrator",
+        measurements_1m: "sensorstream_migrator",
+      });
+    } finally {
+      await old.close();
+    }
+  }, 120_000);
 });

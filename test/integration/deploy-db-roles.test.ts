@@ -228,4 +228,25 @@ describe("database roles on PostgreSQL (roles.sql, then migrate --grants)", () =
       }
     }
   });
+
+  it("takes over a database whose tables the superuser owns (a cluster that ran before the roles)", async () => {
+    const before = db;
+    db = await createTestDatabase("deploy_roles_upgrade");
+    try {
+      const pool = new pg.Pool({ connectionString: db.url, max: 1 });
+      await migrate(pool, { logger: silentLogger(), timescale: "auto" }).finally(() => pool.end());
+      await psqlRoles();
+      await migrateCommand();
+      const rows = await db.query<{ t: string; owner: string }>(
+        "SELECT c.relname AS t, pg_get_userbyid(c.relowner) AS owner FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public' AND c.relkind = 'r'",
+      );
+      const owners = Object.fromEntries(rows.map((r) => [r.t, r.owner]));
+      for (const [svc, tables] of Object.entries(OWNERS)) for (const t of tables) expect(owners[t], t).toBe(role(svc));
+      expect(owners.schema_migrations).toBe(role("migrator"));
+      expect(await allowed("gateway", probeSql("SELECT", "sensors"))).toBe(true);
+    } finally {
+      await db.drop();
+      db = before;
+    }
+  }, 120_000);
 });
