@@ -24,9 +24,17 @@ const DECLARES: Record<string, readonly QueueSpec[]> = {
   "log-ingester": [QUEUES.logs],
   registry: [QUEUES.registry],
 };
+/** How each service declares at start: its topology, or (the API, which only publishes revocations) the exchange. */
+const START: Record<string, (ch: ConfirmChannel) => Promise<unknown>> = {
+  ...Object.fromEntries(
+    Object.entries(DECLARES).map(([svc, queues]) => [svc, (ch: ConfirmChannel) => declareTopology(ch, queues)]),
+  ),
+  api: (ch) => ch.assertExchange(EXCHANGE, "topic", { durable: true }),
+};
 /** The queue each service consumes. */
 const CONSUMES: Record<string, string | undefined> = {
   gateway: undefined,
+  api: undefined,
   "measurement-ingester": QUEUES.measurements.name,
   "log-ingester": QUEUES.logs.name,
   registry: QUEUES.registry.name,
@@ -38,8 +46,8 @@ const CONSUMES: Record<string, string | undefined> = {
 const READS_TO_DECLARE: Record<string, readonly string[]> = {
   gateway: (DECLARES.gateway ?? []).map((q) => q.name),
 };
-/** Who publishes on the main exchange (devices' messages; presence changes). */
-const PUBLISHES = new Set(["gateway", "registry"]);
+/** Who publishes on the main exchange (devices' messages; presence changes; credential revocations). */
+const PUBLISHES = new Set(["gateway", "registry", "api"]);
 
 const suffix = randomBytes(3).toString("hex");
 const userOf = (svc: string) => `ss_${suffix}_${svc}`;
@@ -131,13 +139,13 @@ describe("RabbitMQ users per service (users.yaml on a real broker)", () => {
   afterAll(async () => {
     for (const c of connections) await c.close().catch(() => {});
     await vhost?.drop();
-    await Promise.all(Object.keys(DECLARES).map((s) => rabbitmqctl(["delete_user", userOf(s)]).catch(() => {})));
+    await Promise.all(Object.keys(START).map((s) => rabbitmqctl(["delete_user", userOf(s)]).catch(() => {})));
   }, 60_000);
 
   it("has a user for every service that uses RabbitMQ, on the default vhost, with no wildcard permission", () => {
     const users = permissions.map((p) => asString(dig(p, "spec", "userReference", "name"))).sort();
     expect(users).toStrictEqual(
-      Object.keys(DECLARES)
+      Object.keys(START)
         .map((s) => `sensorstream-${s}`)
         .sort(),
     );
@@ -150,20 +158,20 @@ describe("RabbitMQ users per service (users.yaml on a real broker)", () => {
 
   it("lets each service declare its topology and consume its own queue", async () => {
     // The gateway first: it declares every queue the others consume.
-    for (const svc of Object.keys(DECLARES)) {
-      expect(await attempt(svc, (ch) => declareTopology(ch, DECLARES[svc] ?? [])), svc).toBe("ok");
+    for (const svc of Object.keys(START)) {
+      expect(await attempt(svc, START[svc] ?? (async () => {})), svc).toBe("ok");
       const q = CONSUMES[svc];
       if (q) expect(await attempt(svc, (ch) => ch.consume(q, () => {})), svc).toBe("ok");
-      expect(
-        await attempt(svc, (ch) => publishConfirmed(ch, DEAD_LETTER_EXCHANGE, "x.dead")),
-        `${svc} dead letters`,
-      ).toBe("ok");
+      // Consumers and the gateway dead-letter what they refuse; the API has nothing to dead-letter.
+      const deadLetter = await attempt(svc, (ch) => publishConfirmed(ch, DEAD_LETTER_EXCHANGE, "x.dead"));
+      if (svc in DECLARES) expect(deadLetter, `${svc} dead letters`).toBe("ok");
+      else expect(deadLetter, `${svc} dead letters`).toMatch(/ACCESS_REFUSED|403/);
     }
   });
 
   it("refuses a service another service's queue", async () => {
     let refused = 0;
-    for (const svc of Object.keys(DECLARES)) {
+    for (const svc of Object.keys(START)) {
       for (const q of Object.values(CONSUMES)) {
         if (!q || q === CONSUMES[svc] || READS_TO_DECLARE[svc]?.includes(q)) continue;
         expect(await attempt(svc, (ch) => ch.consume(q, () => {})), `${svc} consuming ${q}`).toMatch(
@@ -176,8 +184,8 @@ describe("RabbitMQ users per service (users.yaml on a real broker)", () => {
     expect(refused).toBeGreaterThanOrEqual(6);
   });
 
-  it("lets only the gateway and the registry publish on the main exchange", async () => {
-    for (const svc of Object.keys(DECLARES)) {
+  it("lets only the gateway, the registry and the API publish on the main exchange", async () => {
+    for (const svc of Object.keys(START)) {
       const got = await attempt(svc, (ch) => publishConfirmed(ch, EXCHANGE, "sensor_x.data"));
       if (PUBLISHES.has(svc)) expect(got, svc).toBe("ok");
       else expect(got, svc).toMatch(/ACCESS_REFUSED|403/);
