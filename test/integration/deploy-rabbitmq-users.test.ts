@@ -19,7 +19,7 @@ const run = promisify(execFile);
 
 /** What each service declares at start (services/<svc>/src: the gateway every queue it publishes to). */
 const DECLARES: Record<string, readonly QueueSpec[]> = {
-  gateway: [QUEUES.measurements, QUEUES.logs, QUEUES.registry, QUEUES.commandAcks],
+  gateway: [QUEUES.measurements, QUEUES.logs, QUEUES.registry],
   "measurement-ingester": [QUEUES.measurements],
   "log-ingester": [QUEUES.logs],
   registry: [QUEUES.registry],
@@ -192,12 +192,17 @@ describe("RabbitMQ users per service (users.yaml on a real broker)", () => {
     }
   });
 
-  it("lets the gateway keep a queue of its own for what it delivers to devices", async () => {
+  it("lets the gateway keep a queue of its own (gateway.<id>) for what it delivers to devices", async () => {
     const got = await attempt("gateway", async (ch) => {
-      const q = await ch.assertQueue("", { exclusive: true, autoDelete: true });
-      await ch.bindQueue(q.queue, EXCHANGE, "*.commands.*");
-      await ch.consume(q.queue, () => {});
+      // As services/gateway's replica queue declares it.
+      const q = `gateway.${suffix}`;
+      await ch.assertQueue(q, { durable: false, exclusive: true, autoDelete: true });
+      await ch.bindQueue(q, EXCHANGE, "*.commands.*");
+      await ch.consume(q, () => {}, { noAck: true });
     });
     expect(got).toBe("ok");
+    expect(await attempt("registry", (ch) => ch.assertQueue(`gateway.${suffix}x`, { exclusive: true }))).toMatch(
+      /ACCESS_REFUSED|403/,
+    );
   });
 });
