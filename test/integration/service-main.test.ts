@@ -65,7 +65,7 @@ describe("a service's main.ts", () => {
     expect(Object.keys(openapi.paths)).toContain("/api/sensors");
     expect(await (await fetch(`${base}/metrics`)).text()).toContain("process_cpu_seconds_total");
     r.child.kill("SIGTERM");
-    expect(await r.exited).toBe(0);
+    expect(await r.exited, `api did not drain cleanly:\n${r.out()}\n${r.err()}`).toBe(0);
     const lines = r
       .out()
       .split("\n")
