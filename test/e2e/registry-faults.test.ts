@@ -1,7 +1,8 @@
 import { formatMicros } from "@sensorstream/contracts";
 import { migrate } from "@sensorstream/db";
-import { type RegistryService, SensorAdmin, startRegistry } from "@sensorstream/registry";
+import { type RegistryService, startRegistry } from "@sensorstream/registry";
 import { createRegistry, Health, type Registry, silentLogger } from "@sensorstream/runtime";
+import { SensorAdmin } from "@sensorstream/sensors";
 import amqp from "amqplib";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";

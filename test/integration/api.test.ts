@@ -1,7 +1,7 @@
 import { type ApiDeps, registerApi } from "@sensorstream/api";
 import { migrate, type Pool } from "@sensorstream/db";
-import { hashToken } from "@sensorstream/registry";
 import { createHttpServer, createRegistry, Health, silentLogger } from "@sensorstream/runtime";
+import { hashToken } from "@sensorstream/sensors";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { createTestDatabase, type TestDatabase } from "../fixtures/pg.js";

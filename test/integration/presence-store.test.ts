@@ -1,6 +1,7 @@
 import { migrate } from "@sensorstream/db";
-import { PresenceStore, SensorAdmin } from "@sensorstream/registry";
+import { PresenceStore } from "@sensorstream/registry";
 import { silentLogger } from "@sensorstream/runtime";
+import { SensorAdmin } from "@sensorstream/sensors";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "../fixtures/pg.js";

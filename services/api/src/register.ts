@@ -1,8 +1,8 @@
 import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
 import type { Pool } from "@sensorstream/db";
-import { SensorAdmin, SubscriberAdmin } from "@sensorstream/registry";
 import { type Logger, VERSION } from "@sensorstream/runtime";
+import { SensorAdmin, SubscriberAdmin } from "@sensorstream/sensors";
 import type { FastifyInstance } from "fastify";
 import { noRevocations, type Revocations } from "./adapters/bus/revocations.js";
 import type { Stores } from "./adapters/http/deps.js";

@@ -1,9 +1,10 @@
-import { ingesterConfigSchema } from "@sensorstream/measurement-ingester";
+import { batchConsumerConfig, busConfig, databaseConfig, serviceProcessConfig } from "@sensorstream/runtime";
 import { describe, expect, it } from "vitest";
+import { z } from "zod";
 import { loadLogIngesterConfig, logIngesterConfigSchema } from "./config.js";
 
 describe("log ingester config", () => {
-  it("reads the measurement ingester's variables (retention aside), so one .env configures both", () => {
+  it("reads the variables every ingester shares plus its own retention, so one .env configures both", () => {
     expect(Object.keys(logIngesterConfigSchema.shape).sort()).toStrictEqual(
       [
         "AMQP_URL",
@@ -21,7 +22,9 @@ describe("log ingester config", () => {
       ].sort(),
     );
     const env = { PREFETCH: "100", BATCH_MAX_ROWS: "50", TIMESCALEDB: "off", DATABASE_URL: "postgres://db/x" };
-    const { RETENTION_DAYS: _, ...shared } = ingesterConfigSchema.parse(env);
+    const shared = z
+      .object({ ...busConfig, ...databaseConfig, ...serviceProcessConfig, ...batchConsumerConfig })
+      .parse(env);
     expect(loadLogIngesterConfig(env)).toStrictEqual({ ...shared, LOG_RETENTION_DAYS: 0 });
     expect(loadLogIngesterConfig({ ...env, LOG_RETENTION_DAYS: "14" }).LOG_RETENTION_DAYS).toBe(14);
     expect(() => loadLogIngesterConfig({ LOG_RETENTION_DAYS: "-1" })).toThrow(/LOG_RETENTION_DAYS/);

@@ -1,6 +1,6 @@
 import { contractParser, QUEUES } from "@sensorstream/bus";
 import { logMessageSchema } from "@sensorstream/contracts";
-import { type Ingester, type IngesterSettings, startIngester } from "@sensorstream/measurement-ingester";
+import { type Ingester, type IngesterSettings, startIngester } from "@sensorstream/ingest";
 import type { Health, Logger, Registry } from "@sensorstream/runtime";
 import { logMetrics } from "./adapters/metrics.js";
 import { PgLogStore } from "./adapters/pg-store.js";

@@ -1,6 +1,6 @@
+export type { Ingester } from "@sensorstream/ingest";
 export { PgMeasurementStore, type WriteResult } from "./adapters/pg-store.js";
 export { type IngesterConfig, ingesterConfigSchema, loadIngesterConfig } from "./config.js";
 export { type MeasurementRow, type PositionRow, rowCount, toRows } from "./core/rows.js";
 export { measurementIngesterService } from "./description.js";
-export { type Ingester, type IngesterDeps, type IngesterSpec, startIngester } from "./ingester.js";
 export { type IngesterSettings, parseMeasurementDelivery, startMeasurementIngester } from "./service.js";

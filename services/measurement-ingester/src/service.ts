@@ -1,9 +1,9 @@
 import { contractParser, QUEUES } from "@sensorstream/bus";
 import { measurementMessageSchema, microsOf } from "@sensorstream/contracts";
+import { type IngesterSettings as Common, type Ingester, type IngesterDeps, startIngester } from "@sensorstream/ingest";
 import { measurementMetrics } from "./adapters/metrics.js";
 import { PgMeasurementStore } from "./adapters/pg-store.js";
 import { rowCount } from "./core/rows.js";
-import { type IngesterSettings as Common, type Ingester, type IngesterDeps, startIngester } from "./ingester.js";
 
 export type IngesterSettings = Common & { RETENTION_DAYS: number };
 

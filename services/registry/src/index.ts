@@ -1,13 +1,4 @@
-export { hashToken, newToken, tokenMatches } from "./adapters/credentials.js";
 export { PresenceStore } from "./adapters/presence-store.js";
-export {
-  type NewSensor,
-  SensorAdmin,
-  type SensorFilter,
-  type SensorRecord,
-  toRecord,
-} from "./adapters/sensor-admin.js";
-export { SUBSCRIBER_PREFIX, type Subscriber, SubscriberAdmin } from "./adapters/subscriber-admin.js";
 export { loadRegistryConfig, type RegistryConfig, registryConfigSchema } from "./config.js";
 export {
   initialPresence,

@@ -1,4 +1,4 @@
-import type { SensorAdmin, SubscriberAdmin } from "@sensorstream/registry";
+import type { SensorAdmin, SubscriberAdmin } from "@sensorstream/sensors";
 import type { Revocations } from "../bus/revocations.js";
 import type { LogStore } from "../pg/log-store.js";
 import type { MeasurementStore } from "../pg/measurement-store.js";

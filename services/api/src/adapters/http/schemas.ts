@@ -1,5 +1,5 @@
 import { formatMicros, PRESENCE_STATES, parseRfc3339ToMicros, sensorIdSchema } from "@sensorstream/contracts";
-import type { SensorRecord } from "@sensorstream/registry";
+import type { SensorRecord } from "@sensorstream/sensors";
 import { z } from "zod";
 import { decodeCursor } from "../../core/cursor.js";
 

@@ -1,7 +1,7 @@
 import { TLSSocket } from "node:tls";
 import { isSensorId } from "@sensorstream/contracts";
-import { SUBSCRIBER_PREFIX, tokenMatches } from "@sensorstream/registry";
 import type { Logger } from "@sensorstream/runtime";
+import { SUBSCRIBER_PREFIX, tokenMatches } from "@sensorstream/sensors";
 import type { Aedes, Client } from "aedes";
 import { LRUCache } from "lru-cache";
 import { anonymous, type Identity, mayUseClientId } from "../../core/access.js";

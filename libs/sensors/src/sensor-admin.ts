@@ -54,7 +54,7 @@ type Row = {
 
 const iso = (d: Date | null): string | null => (d ? d.toISOString() : null);
 
-export function toRecord(r: Row): SensorRecord {
+function toRecord(r: Row): SensorRecord {
   return {
     id: r.id,
     type: r.type,

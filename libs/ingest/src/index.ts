@@ -1,0 +1,7 @@
+export {
+  type Ingester,
+  type IngesterDeps,
+  type IngesterSettings,
+  type IngesterSpec,
+  startIngester,
+} from "./ingester.js";
