@@ -25,7 +25,13 @@ describe("simulator with per-sensor credentials (MQTT_AUTH=required)", () => {
     spine = await startSpine("sim_credentials", { auth: "required" });
     pool = new pg.Pool({ connectionString: spine.db.url, max: 2 });
     app = createHttpServer({ registry: createRegistry(), health: new Health() });
-    await registerApi(app, { pool, logger: silentLogger(), auth: { token: API_TOKEN, readAccess: "token" } });
+    await registerApi(app, {
+      pool,
+      amqpUrl: spine.vhost.url,
+      logger: silentLogger(),
+      registry: createRegistry(),
+      auth: { token: API_TOKEN, readAccess: "token" },
+    });
     apiUrl = `http://127.0.0.1:${await listen(app, 0, "127.0.0.1")}`;
   }, 60_000);
 

@@ -1,9 +1,11 @@
 import { type ApiDeps, registerApi } from "@sensorstream/api";
+import { sensorDeletedSchema } from "@sensorstream/contracts";
 import { migrate, type Pool } from "@sensorstream/db";
 import { createHttpServer, createRegistry, Health, silentLogger } from "@sensorstream/runtime";
 import { hashToken } from "@sensorstream/sensors";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { createTestVhost, type TestVhost } from "../fixtures/amqp.js";
 import { createTestDatabase, type TestDatabase } from "../fixtures/pg.js";
 
 const TOKEN = "test-api-token-0123456789";
@@ -12,9 +14,12 @@ const auth = { authorization: `Bearer ${TOKEN}` };
 type App = ReturnType<typeof createHttpServer>;
 type ErrorBody = { error: { code: string; message: string; details?: Array<{ path: string; message: string }> } };
 
-async function apiServer(deps: ApiDeps): Promise<App> {
-  const app = createHttpServer({ registry: createRegistry(), health: new Health() });
-  await registerApi(app, deps);
+let vhost: TestVhost;
+
+async function apiServer(deps: Omit<ApiDeps, "amqpUrl" | "registry">, amqpUrl = vhost.url): Promise<App> {
+  const registry = createRegistry();
+  const app = createHttpServer({ registry, health: new Health() });
+  await registerApi(app, { ...deps, amqpUrl, registry });
   await app.ready();
   return app;
 }
@@ -48,6 +53,7 @@ describe("HTTP API", () => {
 
   beforeAll(async () => {
     db = await createTestDatabase("api");
+    vhost = await createTestVhost("api");
     pool = new pg.Pool({ connectionString: db.url, max: 4 });
     await migrate(pool, { logger: silentLogger(), timescale: "auto" });
     app = await apiServer({ pool, logger: silentLogger(), auth: { token: TOKEN, readAccess: "token" } });
@@ -58,6 +64,7 @@ describe("HTTP API", () => {
     for (const a of apps) await a.close();
     await pool?.end();
     await db?.drop();
+    await vhost?.drop();
   });
 
   describe("sensors", () => {
@@ -261,16 +268,18 @@ describe("HTTP API", () => {
       return r;
     };
 
+    const deletions = async (queue: string) =>
+      (await vhost.readQueue(queue)).map((m) => JSON.parse(m.content.toString("utf8")) as Record<string, unknown>);
+
     it("without with_data removes the sensor and its presence history and keeps its data", async () => {
       await create("del-keep");
       await seed("del-keep");
       const r = await call("DELETE", "/api/sensors/del-keep");
       expect(r.status).toBe(200);
-      expect(r.body).toEqual({
-        id: "del-keep",
-        with_data: false,
-        deleted: { sensor: true, measurements: 0, positions: 0, logs: 0 },
-      });
+      expect(r.body).toEqual({ id: "del-keep", with_data: false, deleted: { sensor: true }, data: "kept" });
+      for (const queue of ["measurements.purge", "logs.purge"]) {
+        expect(await deletions(queue), queue).toMatchObject([{ sensor_id: "del-keep", purge_data: false }]);
+      }
       expect(await counts("del-keep")).toEqual({ m: 6, p: 1, l: 2, h: 0, s: 0 });
       // The data stays readable by id.
       const logs = await call("GET", "/api/sensors/del-keep/logs");
@@ -279,20 +288,35 @@ describe("HTTP API", () => {
       expect((await call("GET", "/api/sensors/del-keep")).status).toBe(404);
     });
 
-    it("with with_data=true also removes its measurements, positions and logs, and no one else's", async () => {
+    it("with with_data=true answers 202 and asks each data owner to purge, writing none of their tables", async () => {
       await create("del-all");
-      await create("del-bystander");
       await seed("del-all");
-      await seed("del-bystander");
       const r = await call("DELETE", "/api/sensors/del-all?with_data=true");
-      expect(r.status).toBe(200);
-      expect(r.body).toEqual({
-        id: "del-all",
-        with_data: true,
-        deleted: { sensor: true, measurements: 6, positions: 1, logs: 2 },
-      });
-      expect(await counts("del-all")).toEqual({ m: 0, p: 0, l: 0, h: 0, s: 0 });
-      expect(await counts("del-bystander")).toEqual({ m: 6, p: 1, l: 2, h: 1, s: 1 });
+      expect(r.status).toBe(202);
+      expect(r.body).toEqual({ id: "del-all", with_data: true, deleted: { sensor: true }, data: "purging" });
+      // The API owns none of these tables: the ingesters purge them (test/e2e/purge.test.ts).
+      expect(await counts("del-all")).toEqual({ m: 6, p: 1, l: 2, h: 0, s: 0 });
+      for (const queue of ["measurements.purge", "logs.purge"]) {
+        const events = await deletions(queue);
+        expect(events, queue).toHaveLength(1);
+        expect(events[0], queue).toMatchObject({ sensor_id: "del-all", purge_data: true });
+        expect(sensorDeletedSchema.safeParse(events[0]).success).toBe(true);
+      }
+    });
+
+    it("deletes nothing when the bus refuses the event (503 bus_unavailable, retry-after)", async () => {
+      await create("del-nobus");
+      // Nothing listens on port 1: the publish gives up after waiting for a connection.
+      const noBus = await apiServer(
+        { pool, logger: silentLogger(), auth: { token: TOKEN, readAccess: "token" } },
+        "amqp://guest:guest@127.0.0.1:1",
+      );
+      apps.push(noBus);
+      const r = await call("DELETE", "/api/sensors/del-nobus?with_data=true", { on: noBus });
+      expect(r.status).toBe(503);
+      expect(error(r.body).code).toBe("bus_unavailable");
+      expect(r.headers["retry-after"]).toBe("5");
+      expect((await counts("del-nobus"))?.s).toBe(1);
     });
 
     it("answers 404 for an unknown sensor and 400 for a bad with_data", async () => {

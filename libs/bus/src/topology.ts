@@ -28,6 +28,9 @@ export const QUEUES = {
     deliveryLimit: 20,
   },
   commandAcks: { name: "command.acks", bindings: ["*.commands.ack"], maxLength: 1_000_000, deliveryLimit: 20 },
+  // One small queue per data owner for sensor deletions: each owner purges its own tables (see libs/ingest).
+  measurementsPurge: { name: "measurements.purge", bindings: ["*.deleted"], maxLength: 100_000, deliveryLimit: 20 },
+  logsPurge: { name: "logs.purge", bindings: ["*.deleted"], maxLength: 100_000, deliveryLimit: 20 },
 } as const satisfies Record<string, QueueSpec>;
 
 export function queueArguments(q: QueueSpec): Record<string, unknown> {

@@ -59,6 +59,7 @@ export {
   type SchemaVersionResult,
 } from "./schema-version.js";
 export { isSensorId, SENSOR_ID_PATTERN, sensorIdSchema } from "./sensor-id.js";
+export { type SensorDeleted, sensorDeletedRoutingKey, sensorDeletedSchema } from "./sensor-lifecycle.js";
 export {
   MAX_SAMPLE_HZ,
   MAX_STATUS_EXTRA_BYTES,

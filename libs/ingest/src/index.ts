@@ -5,3 +5,5 @@ export {
   type IngesterSpec,
   startIngester,
 } from "./ingester.js";
+export type { PurgeSpec } from "./purge-consumer.js";
+export { purgeSensor } from "./purge-rows.js";

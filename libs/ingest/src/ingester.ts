@@ -9,6 +9,7 @@ import {
 } from "@sensorstream/bus";
 import { createPool, migrateWhenReachable, type Pool, startRetention, type TimescaleMode } from "@sensorstream/db";
 import type { Health, Logger, Registry } from "@sensorstream/runtime";
+import { type PurgeSpec, startPurgeConsumer } from "./purge-consumer.js";
 
 /** What every ingester reads from the environment (see .env.example). */
 export type IngesterSettings = {
@@ -35,6 +36,8 @@ export type IngesterSpec<T, R extends WriteCounts> = {
   size: (message: T) => number;
   store: (pool: Pool) => BatchStore<T, R>;
   onWritten?: (messages: readonly T[], result: R) => void;
+  /** The ingester's share of deleting a sensor's data (its own tables only). */
+  purge?: PurgeSpec;
 };
 
 /**
@@ -85,12 +88,25 @@ export async function startIngester<T, R extends WriteCounts>(
     },
     ...(spec.onWritten ? { onWritten: spec.onWritten } : {}),
   });
+  const purge = spec.purge
+    ? await startPurgeConsumer({
+        bus,
+        pool,
+        flavor,
+        spec: spec.purge,
+        name: `${spec.consumer}-purge`,
+        batchRows: config.BATCH_MAX_ROWS,
+        logger,
+        registry,
+      })
+    : undefined;
   bus.start();
-  health.register(`${check}_bus`, () => consumer.ready);
+  health.register(`${check}_bus`, () => consumer.ready && (purge?.ready ?? true));
 
   return {
     async stop() {
       await retention.stop();
+      await purge?.stop();
       await consumer.stop();
       await bus.close();
       await pool.end();

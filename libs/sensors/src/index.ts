@@ -1,5 +1,6 @@
 export { hashToken, newToken, tokenMatches } from "./credentials.js";
 export {
+  type AnnounceDeletion,
   type NewSensor,
   SensorAdmin,
   type SensorFilter,

@@ -1,3 +1,5 @@
+import { randomUUID } from "node:crypto";
+import { type SensorDeleted, sensorDeletedRoutingKey } from "@sensorstream/contracts";
 import type { Pool } from "@sensorstream/db";
 import { hashToken, newToken } from "./credentials.js";
 
@@ -90,6 +92,9 @@ export type NewSensor = {
 export type PresenceEntry = { time: string; state: string; previous: string | null; reason: string };
 export type PresenceCursor = Pick<PresenceEntry, "time" | "state" | "reason">;
 
+/** Publishes a sensor's deletion on the bus (confirmed); a rejection aborts the deletion. */
+export type AnnounceDeletion = (routingKey: string, event: SensorDeleted) => Promise<void>;
+
 export type SensorFilter = { type?: string | undefined; presence?: SensorRecord["presence"] | undefined };
 
 /**
@@ -162,29 +167,32 @@ export class SensorAdmin {
   }
 
   /**
-   * Removes the sensor (and its presence history). With `withData`, also its measurements, positions and logs,
-   * in the same transaction. Returns what was deleted, or undefined if there was no such sensor.
+   * Removes the sensor (its credentials and presence history go with it) and announces it as
+   * `sensor_<id>.deleted`. The data owners (the ingesters) delete its readings, positions and logs
+   * from their own tables when `purgeData` is set: this module never writes their tables. The event is
+   * published (confirmed) inside the transaction, before COMMIT, so a bus that refuses it leaves the
+   * sensor in place and the caller can retry; only a COMMIT failing after the confirm could announce a
+   * deletion that did not happen (its data would be purged while it stays registered).
+   * Returns false if there was no such sensor (nothing is published then).
    */
-  async delete(
-    id: string,
-    withData: boolean,
-  ): Promise<{ measurements: number; positions: number; logs: number } | undefined> {
+  async delete(id: string, purgeData: boolean, announce: AnnounceDeletion, now = Date.now): Promise<boolean> {
     const client = await this.pool.connect();
     try {
       await client.query("BEGIN");
       const r = await client.query("DELETE FROM sensors WHERE id = $1", [id]);
       if (!r.rowCount) {
         await client.query("ROLLBACK");
-        return undefined;
+        return false;
       }
-      const counts = { measurements: 0, positions: 0, logs: 0 };
-      if (withData) {
-        counts.measurements = (await client.query("DELETE FROM measurements WHERE sensor_id = $1", [id])).rowCount ?? 0;
-        counts.positions = (await client.query("DELETE FROM positions WHERE sensor_id = $1", [id])).rowCount ?? 0;
-        counts.logs = (await client.query("DELETE FROM sensor_logs WHERE sensor_id = $1", [id])).rowCount ?? 0;
-      }
+      const event: SensorDeleted = {
+        msg_id: randomUUID(),
+        sensor_id: id,
+        purge_data: purgeData,
+        deleted_at: new Date(now()).toISOString(),
+      };
+      await announce(sensorDeletedRoutingKey(id), event);
       await client.query("COMMIT");
-      return counts;
+      return true;
     } catch (err) {
       await client.query("ROLLBACK").catch(() => {});
       throw err;

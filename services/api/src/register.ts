@@ -1,10 +1,11 @@
 import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
 import type { Pool } from "@sensorstream/db";
-import { type Logger, VERSION } from "@sensorstream/runtime";
+import { type Logger, type Registry, VERSION } from "@sensorstream/runtime";
 import { SensorAdmin, SubscriberAdmin } from "@sensorstream/sensors";
 import type { FastifyInstance } from "fastify";
 import { noRevocations, type Revocations } from "./adapters/bus/revocations.js";
+import { connectSensorEvents } from "./adapters/bus/sensor-events.js";
 import type { Stores } from "./adapters/http/deps.js";
 import { ApiError, apiErrorHandler, errorBody } from "./adapters/http/errors.js";
 import { logRoutes } from "./adapters/http/logs.js";
@@ -17,7 +18,11 @@ import type { AccessPolicy } from "./core/access.js";
 
 export type ApiDeps = {
   pool: Pool;
+  /** RabbitMQ, for the events the API publishes (a sensor's deletion, for the services owning its data). */
+  amqpUrl: string;
   logger: Logger;
+  /** Metrics of the API's bus connection. */
+  registry: Registry;
   auth: AccessPolicy;
   /** Told after a token rotation or a sensor or subscriber deletion committed (credentials.revoked). */
   revocations?: Revocations;
@@ -41,7 +46,10 @@ page; it is null on the last page.`;
  * process both call it; routes registered after it (in any plugin) appear in /openapi.json too.
  */
 export async function registerApi(app: FastifyInstance, deps: ApiDeps): Promise<void> {
+  const events = await connectSensorEvents({ url: deps.amqpUrl, logger: deps.logger, registry: deps.registry });
+  app.addHook("onClose", () => events.close());
   const stores: Stores = {
+    announce: events.announce,
     sensors: new SensorAdmin(deps.pool),
     subscribers: new SubscriberAdmin(deps.pool),
     logs: new LogStore(deps.pool),

@@ -23,7 +23,9 @@ export async function startApi(config: ApiSettings, deps: ServiceDeps): Promise<
   const revocations = await busRevocations({ url: config.AMQP_URL, logger, registry });
   await registerApi(http, {
     pool,
+    amqpUrl: config.AMQP_URL,
     logger,
+    registry,
     auth: { token: config.API_TOKEN, readAccess: config.API_READ_ACCESS },
     revocations,
   });

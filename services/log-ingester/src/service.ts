@@ -24,6 +24,7 @@ export async function startLogIngester(config: LogIngesterSettings, deps: LogIng
     parse: parseLogDelivery,
     size: lineCount,
     store: (pool) => new PgLogStore(pool),
+    purge: { queue: QUEUES.logsPurge, tables: ["sensor_logs"] },
     onWritten(messages) {
       for (const [level, n] of linesByLevel(messages)) metrics.lines.inc({ level }, n);
     },

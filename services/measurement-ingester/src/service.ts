@@ -22,6 +22,11 @@ export async function startMeasurementIngester(config: IngesterSettings, deps: I
     parse: parseMeasurementDelivery,
     size: rowCount,
     store: (pool) => new PgMeasurementStore(pool),
+    purge: {
+      queue: QUEUES.measurementsPurge,
+      tables: ["measurements", "positions"],
+      aggregates: { measurements: ["measurements_1m"] },
+    },
     onWritten(messages) {
       const now = clock();
       let readings = 0;

@@ -1,4 +1,4 @@
-import type { SensorAdmin, SubscriberAdmin } from "@sensorstream/sensors";
+import type { AnnounceDeletion, SensorAdmin, SubscriberAdmin } from "@sensorstream/sensors";
 import type { Revocations } from "../bus/revocations.js";
 import type { LogStore } from "../pg/log-store.js";
 import type { MeasurementStore } from "../pg/measurement-store.js";
@@ -10,4 +10,6 @@ export type Stores = {
   logs: LogStore;
   measurements: MeasurementStore;
   revocations: Revocations;
+  /** Publishes a sensor's deletion to the owners of its data. */
+  announce: AnnounceDeletion;
 };

@@ -1,3 +1,4 @@
+import { PublishError } from "@sensorstream/bus";
 import type { Logger } from "@sensorstream/runtime";
 import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
 import { z } from "zod";
@@ -18,6 +19,7 @@ export const ERROR_CODES = [
   "unsupported_media_type",
   "api_token_not_configured",
   "database_unavailable",
+  "bus_unavailable",
   "internal_error",
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -94,6 +96,13 @@ export function toApiError(err: FastifyError | Error): ApiError {
     default:
       break;
   }
+  if (err instanceof PublishError) {
+    return new ApiError(
+      503,
+      "bus_unavailable",
+      "the message bus did not take the change; nothing was changed, retry shortly",
+    );
+  }
   if (isDatabaseDown(fe)) {
     return new ApiError(503, "database_unavailable", "the database is not reachable right now; retry shortly");
   }
@@ -110,9 +119,9 @@ export function apiErrorHandler(logger: Logger) {
     if (e.status >= 500) {
       const log = { err, req_id: req.id, method: req.method, route: req.routeOptions.url };
       if (e.code === "internal_error") logger.error(log, "API request failed");
-      else logger.warn(log, "API request failed: database unavailable");
+      else logger.warn(log, `API request failed: ${e.code}`);
     }
-    if (e.code === "database_unavailable") reply.header("retry-after", "5");
+    if (e.status === 503 && e.code !== "api_token_not_configured") reply.header("retry-after", "5");
     if (e.code === "internal_error") {
       return reply.code(500).send(errorBody(new ApiError(500, e.code, `${e.message} (request ${req.id})`)));
     }

@@ -35,7 +35,20 @@ const presenceEntrySchema = z.object({
     .describe("what caused it, e.g. status_online, status_offline, connected, disconnected, activity, no_data"),
 });
 
-export function sensorRoutes(app: FastifyInstance, policy: AccessPolicy, { sensors, revocations }: Stores): void {
+const deletedSchema = z.object({
+  id: z.string(),
+  with_data: z.boolean(),
+  deleted: z.object({ sensor: z.literal(true) }),
+  data: z
+    .enum(["kept", "purging"])
+    .describe("kept: its data stays; purging: the services that own its data are deleting it (asynchronous)"),
+});
+
+export function sensorRoutes(
+  app: FastifyInstance,
+  policy: AccessPolicy,
+  { sensors, announce, revocations }: Stores,
+): void {
   addRoute(app, policy, {
     method: "GET",
     url: "/sensors",
@@ -141,8 +154,11 @@ export function sensorRoutes(app: FastifyInstance, policy: AccessPolicy, { senso
     tags,
     summary: "Delete a sensor (and, with with_data=true, its measurements, positions and logs)",
     description:
-      "Without `with_data` the sensor's credentials, registry record and presence history go, and its stored data " +
-      "stays (still readable by sensor id). With `with_data=true` its data goes too, in the same transaction.",
+      "The sensor's credentials, registry record and presence history go at once. Without `with_data` its stored " +
+      "data stays (still readable by sensor id): 200. With `with_data=true` the purge is asynchronous: 202, and the " +
+      "services that own its measurements, positions and logs delete them in the background (seconds while they " +
+      "run; a stopped one catches up when it starts). Readings still in flight when it was deleted may land after " +
+      "the purge. 503 `bus_unavailable` means nothing was deleted; retry.",
     params: sensorIdParams,
     query: z.strictObject({
       with_data: z
@@ -151,26 +167,21 @@ export function sensorRoutes(app: FastifyInstance, policy: AccessPolicy, { senso
         .meta({ enum: ["true", "false"], description: "also delete its measurements, positions and logs" }),
     }),
     responses: {
-      200: {
-        description: "deleted; the counts say how many rows of its data went",
-        schema: z.object({
-          id: z.string(),
-          with_data: z.boolean(),
-          deleted: z.object({
-            sensor: z.literal(true),
-            measurements: z.number(),
-            positions: z.number(),
-            logs: z.number(),
-          }),
-        }),
-      },
+      200: { description: "deleted; its data is kept", schema: deletedSchema },
+      202: { description: "deleted; the purge of its data is asynchronous", schema: deletedSchema },
       404: { description: "no such sensor" },
+      503: { description: "the database or the message bus is unreachable; nothing was deleted" },
     },
-    handler: async ({ params, query }) => {
-      const counts = await sensors.delete(params.id, query.with_data);
-      if (!counts) throw sensorNotFound(params.id);
+    handler: async ({ params, query, reply }) => {
+      if (!(await sensors.delete(params.id, query.with_data, announce))) throw sensorNotFound(params.id);
       await revocations.revoked("sensor", params.id, "deleted");
-      return { id: params.id, with_data: query.with_data, deleted: { sensor: true as const, ...counts } };
+      if (query.with_data) reply.code(202);
+      return {
+        id: params.id,
+        with_data: query.with_data,
+        deleted: { sensor: true as const },
+        data: query.with_data ? ("purging" as const) : ("kept" as const),
+      };
     },
   });
 
