@@ -4,6 +4,7 @@ import type { Pool } from "@sensorstream/db";
 import { type Logger, type Registry, VERSION } from "@sensorstream/runtime";
 import { SensorAdmin, SubscriberAdmin } from "@sensorstream/sensors";
 import type { FastifyInstance } from "fastify";
+import { jsonSchemaTransform, validatorCompiler } from "fastify-type-provider-zod";
 import { noRevocations, type Revocations } from "./adapters/bus/revocations.js";
 import { connectSensorEvents } from "./adapters/bus/sensor-events.js";
 import type { Stores } from "./adapters/http/deps.js";
@@ -73,6 +74,7 @@ export async function registerApi(app: FastifyInstance, deps: ApiDeps): Promise<
       },
     },
     hideUntagged: true,
+    transform: jsonSchemaTransform,
   });
   // The UI and its assets come from the npm package: /docs works without internet access.
   await app.register(swaggerUi, { routePrefix: "/docs", uiConfig: { docExpansion: "list", deepLinking: true } });
@@ -91,8 +93,9 @@ export async function registerApi(app: FastifyInstance, deps: ApiDeps): Promise<
 
   await app.register(
     async (api) => {
-      // zod parses every request part (see addRoute); the JSON Schemas on the routes are for the docs only.
-      api.setValidatorCompiler(() => () => true);
+      // zod parses every request part (fastify-type-provider-zod; see addRoute). Responses are written as
+      // the handlers built them: their schemas are documentation, not a second check on the way out.
+      api.setValidatorCompiler(validatorCompiler);
       api.setSerializerCompiler(() => (data) => JSON.stringify(data));
       api.setErrorHandler(apiErrorHandler(deps.logger));
       // Bodies are JSON; anything else is a 415 rather than a string for zod to puzzle over.

@@ -1,6 +1,8 @@
 import { PublishError } from "@sensorstream/bus";
+import { describeIssues } from "@sensorstream/contracts";
 import type { Logger } from "@sensorstream/runtime";
 import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
+import { hasZodFastifySchemaValidationErrors, type ZodFastifySchemaValidationError } from "fastify-type-provider-zod";
 import { z } from "zod";
 
 /** Every `error.code` the API answers with; clients may switch on these, so they only ever get added to. */
@@ -72,9 +74,37 @@ function isDatabaseDown(err: { code?: unknown; message?: unknown }): boolean {
   );
 }
 
-/** Maps anything a route can throw to the API's error (fastify's own body errors included). */
-export function toApiError(err: FastifyError | Error): ApiError {
+const PLACE = {
+  params: { code: "invalid_params", noun: "path" },
+  querystring: { code: "invalid_query", noun: "query" },
+  body: { code: "invalid_body", noun: "body" },
+} as const satisfies Record<string, { code: ErrorCode; noun: string }>;
+
+/**
+ * A request part its zod schema refused (fastify-type-provider-zod's validation error): a 400 naming every
+ * problem and its fix, in the place it was found. The library keeps each zod issue's code, path and details.
+ */
+function validationError(err: FastifyError & { validation: ZodFastifySchemaValidationError[] }, bodySent: boolean) {
+  const place = PLACE[err.validationContext as keyof typeof PLACE] ?? PLACE.body;
+  if (place === PLACE.body && !bodySent) {
+    return new ApiError(400, "invalid_body", "send a JSON object as the body, with content-type: application/json");
+  }
+  const issues = err.validation.map((v) => {
+    const keys = (v.params as { keys?: unknown }).keys;
+    const message =
+      v.keyword === "unrecognized_keys" && Array.isArray(keys)
+        ? `unknown ${keys.map((k) => `"${String(k)}"`).join(", ")}`
+        : v.message;
+    return { path: v.instancePath.split("/").filter((p) => p !== ""), message } as z.core.$ZodIssue;
+  });
+  const details = issues.map((i) => ({ path: [place.noun, ...i.path.map(String)].join("."), message: i.message }));
+  return new ApiError(400, place.code, describeIssues(issues, place.noun), details);
+}
+
+/** Maps anything a route can throw to the API's error (fastify's own body and validation errors included). */
+export function toApiError(err: FastifyError | Error, bodySent = true): ApiError {
   if (err instanceof ApiError) return err;
+  if (hasZodFastifySchemaValidationErrors(err)) return validationError(err as FastifyError & typeof err, bodySent);
   const fe = err as Partial<FastifyError>;
   switch (fe.code) {
     case "FST_ERR_CTP_BODY_TOO_LARGE":
@@ -115,7 +145,7 @@ export function toApiError(err: FastifyError | Error): ApiError {
 /** The error handler of the API's routes: JSON errors for clients, logs for the operator, no internals leaked. */
 export function apiErrorHandler(logger: Logger) {
   return (err: FastifyError | Error, req: FastifyRequest, reply: FastifyReply) => {
-    const e = toApiError(err);
+    const e = toApiError(err, req.body !== undefined);
     if (e.status >= 500) {
       const log = { err, req_id: req.id, method: req.method, route: req.routeOptions.url };
       if (e.code === "internal_error") logger.error(log, "API request failed");

@@ -1,8 +1,8 @@
-import { describeIssues } from "@sensorstream/contracts";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { type AccessPolicy, decideAccess } from "../../core/access.js";
-import { ApiError, BODY_LIMIT_BYTES, type ErrorCode, errorBodySchema } from "./errors.js";
+import { ApiError, BODY_LIMIT_BYTES, errorBodySchema } from "./errors.js";
 
 type Schema = z.ZodType | undefined;
 type Out<S extends Schema> = S extends z.ZodType ? z.output<S> : undefined;
@@ -31,46 +31,16 @@ export type RouteSpec<P extends Schema, Q extends Schema, B extends Schema> = {
   handler: (input: RouteInput<P, Q, B>) => Promise<unknown>;
 };
 
-/** JSON Schema of a zod schema for the OpenAPI document (3.1 speaks JSON Schema 2020-12, zod's default). */
-export function jsonSchema(schema: z.ZodType, io: "input" | "output"): Record<string, unknown> {
-  const { $schema: _, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: "any" });
-  return rest;
-}
-
+/** A route without query parameters refuses them too: a typo must not pass for a filter that was applied. */
 const noQuery = z.strictObject({});
 
-const PLACE: Record<"params" | "query" | "body", { code: ErrorCode; noun: string }> = {
-  params: { code: "invalid_params", noun: "path" },
-  query: { code: "invalid_query", noun: "query" },
-  body: { code: "invalid_body", noun: "body" },
-};
-
-/** Parses one part of a request with its zod schema: the value, or a 400 naming every problem and its fix. */
-export function parsePart<S extends z.ZodType>(
-  schema: S,
-  value: unknown,
-  place: "params" | "query" | "body",
-): z.output<S> {
-  if (place === "body" && value === undefined) {
-    throw new ApiError(400, "invalid_body", "send a JSON object as the body, with content-type: application/json");
-  }
-  const r = schema.safeParse(value ?? {});
-  if (r.success) return r.data;
-  const { code, noun } = PLACE[place];
-  const issues = r.error.issues.map((i) =>
-    i.code === "unrecognized_keys" ? { ...i, message: `unknown ${i.keys.map((k) => `"${k}"`).join(", ")}` } : i,
-  );
-  const details = issues.map((i) => ({
-    path: [noun, ...i.path.map(String)].join("."),
-    message: i.message,
-  }));
-  throw new ApiError(400, code, describeIssues(issues, noun), details);
-}
+const json = (description: string, schema: z.ZodType) => ({ description, content: { "application/json": { schema } } });
 
 /**
- * Adds one route whose params, query and body are parsed by zod schemas, which are also its OpenAPI
- * description: what the docs promise is what the code checks. Fastify's own validation is off in the API's
- * context (see registerApi), so zod is the only parser.
+ * Adds one route whose params, query and body are zod schemas: fastify-type-provider-zod parses every
+ * request part with them (a failure becomes the API's 400 in toApiError) and turns them into the
+ * OpenAPI description, so what the docs promise is what the code checks. This helper only adds what
+ * every route shares: the access check and the common error answers.
  */
 export function addRoute<P extends Schema = undefined, Q extends Schema = undefined, B extends Schema = undefined>(
   app: FastifyInstance,
@@ -78,21 +48,17 @@ export function addRoute<P extends Schema = undefined, Q extends Schema = undefi
   spec: RouteSpec<P, Q, B>,
 ): void {
   const needsToken = spec.access === "write" || policy.readAccess === "token";
-  const errorJson = jsonSchema(errorBodySchema, "output");
   const response: Record<string, unknown> = {};
   for (const [status, r] of Object.entries(spec.responses)) {
-    response[status] = {
-      description: r.description,
-      ...(r.schema ? jsonSchema(r.schema, "output") : Number(status) >= 400 ? errorJson : {}),
-    };
+    response[status] = json(r.description, r.schema ?? (Number(status) >= 400 ? errorBodySchema : z.unknown()));
   }
   // Every route parses its query (unknown parameters are refused), so any of them can answer 400.
-  response["400"] ??= { description: "invalid request; error.details names each problem", ...errorJson };
+  response["400"] ??= json("invalid request; error.details names each problem", errorBodySchema);
   if (needsToken) {
-    response["401"] ??= { description: "missing or wrong bearer token", ...errorJson };
-    response["503"] ??= { description: "no API_TOKEN configured, or the database is unreachable", ...errorJson };
+    response["401"] ??= json("missing or wrong bearer token", errorBodySchema);
+    response["503"] ??= json("no API_TOKEN configured, or the database is unreachable", errorBodySchema);
   }
-  app.route({
+  app.withTypeProvider<ZodTypeProvider>().route({
     method: spec.method,
     url: spec.url,
     bodyLimit: BODY_LIMIT_BYTES,
@@ -100,9 +66,9 @@ export function addRoute<P extends Schema = undefined, Q extends Schema = undefi
       tags: spec.tags,
       summary: spec.summary,
       ...(spec.description ? { description: spec.description } : {}),
-      ...(spec.params ? { params: jsonSchema(spec.params, "input") } : {}),
-      ...(spec.query ? { querystring: jsonSchema(spec.query, "input") } : {}),
-      ...(spec.body ? { body: jsonSchema(spec.body, "input") } : {}),
+      ...(spec.params ? { params: spec.params } : {}),
+      querystring: spec.query ?? noQuery,
+      ...(spec.body ? { body: spec.body } : {}),
       ...(needsToken ? { security: [{ bearer: [] }] } : { security: [] }),
       response,
     },
@@ -113,12 +79,14 @@ export function addRoute<P extends Schema = undefined, Q extends Schema = undefi
       if (d.status === 401) reply.header("www-authenticate", 'Bearer realm="sensorstream"');
       throw new ApiError(d.status, d.code, d.message);
     },
-    handler: async (req, reply) => {
-      const params = (spec.params ? parsePart(spec.params, req.params, "params") : undefined) as Out<P>;
-      // A route without query parameters refuses them too: a typo must not pass for a filter that was applied.
-      const query = parsePart(spec.query ?? noQuery, req.query, "query") as Out<Q>;
-      const body = (spec.body ? parsePart(spec.body, req.body, "body") : undefined) as Out<B>;
-      return spec.handler({ params, query, body, req, reply });
-    },
+    // Fastify has replaced each part with what its schema parsed (defaults and transforms applied).
+    handler: async (req, reply) =>
+      spec.handler({
+        params: req.params as Out<P>,
+        query: req.query as Out<Q>,
+        body: req.body as Out<B>,
+        req,
+        reply,
+      }),
   });
 }
