@@ -226,6 +226,62 @@ describe("HTTP API", () => {
       expect(error(missing.body).code).toBe("sensor_not_found");
     });
 
+    it("answers 400 naming the field, never 500, for NUL characters, deep nesting and oversized metadata", async () => {
+      await create("hard-1", { metadata: { site: "dock" } });
+      const raw = (method: "POST" | "PATCH", url: string, payload: string) =>
+        app.inject({ method, url, headers: { ...auth, "content-type": "application/json" }, payload });
+      const refused = async (
+        res: { statusCode: number; json: () => unknown },
+        path: string,
+        message: RegExp,
+      ): Promise<void> => {
+        expect(res.statusCode, path).toBe(400);
+        const e = error(res.json());
+        expect(e.code).toBe("invalid_body");
+        expect(e.details?.[0]?.path).toBe(path);
+        expect(e.message).toMatch(message);
+      };
+      for (const field of ["type", "model", "firmware"]) {
+        const body = JSON.stringify({ id: "hard-2", [field]: "a\u0000b" });
+        await refused(await raw("POST", "/api/sensors", body), `body.${field}`, /NUL character/);
+        await refused(
+          await raw("PATCH", "/api/sensors/hard-1", JSON.stringify({ [field]: "\u0000" })),
+          `body.${field}`,
+          /NUL/,
+        );
+      }
+      await refused(
+        await raw("POST", "/api/sensors", '{"id":"hard-2","metadata":{"site":{"name":"a\\u0000"}}}'),
+        "body.metadata.site.name",
+        /NUL character/,
+      );
+      await refused(
+        await raw("PATCH", "/api/sensors/hard-1", '{"metadata":{"bad\\u0000key":1}}'),
+        "body.metadata",
+        /the key .* contains a NUL character/,
+      );
+      const deep = `{"metadata":${'{"a":'.repeat(5_000)}1${"}".repeat(5_000)}}`;
+      await refused(
+        await raw("PATCH", "/api/sensors/hard-1", deep),
+        `body.metadata${".a".repeat(33)}`,
+        /nested deeper than 32 levels/,
+      );
+      const arrays = `{"id":"hard-2","metadata":{"a":${"[".repeat(5_000)}${"]".repeat(5_000)}}}`;
+      await refused(await raw("POST", "/api/sensors", arrays), `body.metadata.a${".0".repeat(32)}`, /nested deeper/);
+      const big = JSON.stringify({ metadata: { notes: "x".repeat(20 * 1024) } });
+      await refused(await raw("PATCH", "/api/sensors/hard-1", big), "body.metadata", /at most 16 KiB/);
+      const query = await call("GET", "/api/sensors?type=a%00b");
+      expect(query.status).toBe(400);
+      expect(error(query.body).details?.[0]?.path).toBe("query.type");
+      // Nothing was written: hard-2 never existed, hard-1 kept its metadata.
+      expect(await sql("SELECT id, metadata FROM sensors WHERE id LIKE 'hard-%'")).toEqual([
+        { id: "hard-1", metadata: { site: "dock" } },
+      ]);
+      // Nesting up to the limit is stored.
+      const ok = await raw("PATCH", "/api/sensors/hard-1", `{"metadata":${'{"a":'.repeat(32)}1${"}".repeat(32)}}`);
+      expect(ok.statusCode).toBe(200);
+    });
+
     it("rotates credentials: a new token, the old hash replaced", async () => {
       const { token } = await create("rot-1");
       const r = await call("POST", "/api/sensors/rot-1/token");

@@ -99,4 +99,4 @@ export {
   sensorIdFromRoutingKey,
   type TopicParseResult,
 } from "./topics.js";
-export { MAX_LOG_FIELD_DEPTH } from "./unstorable.js";
+export { MAX_LOG_FIELD_DEPTH, type UnstorableJson, unstorableJson, unstorableText } from "./unstorable.js";

@@ -1,4 +1,12 @@
-import { formatMicros, PRESENCE_STATES, parseRfc3339ToMicros, sensorIdSchema } from "@sensorstream/contracts";
+import {
+  formatMicros,
+  MAX_LOG_FIELD_DEPTH,
+  PRESENCE_STATES,
+  parseRfc3339ToMicros,
+  sensorIdSchema,
+  unstorableJson,
+  unstorableText,
+} from "@sensorstream/contracts";
 import type { SensorRecord } from "@sensorstream/sensors";
 import { z } from "zod";
 import { decodeCursor } from "../../core/cursor.js";
@@ -98,17 +106,31 @@ export function toSensor(s: SensorRecord): z.output<typeof sensorSchema> {
   return { ...s, in_sync: inSync };
 }
 
-/** Names with a printable, bounded charset: type, model, firmware. */
+/** Names with a bounded length that PostgreSQL can store: type, model, firmware. */
 export const label = (what: string) =>
   z
     .string()
     .min(1, `${what} cannot be empty`)
     .max(128, `${what} is at most 128 characters`)
+    .refine((s) => unstorableText(s) === undefined, `${what} ${unstorableText("\u0000")}`)
     .describe(`${what}, 1-128 characters`);
+
+/** Largest metadata object, serialized: it is read with every sensor, so it stays small. */
+export const MAX_METADATA_BYTES = 16 * 1024;
 
 const metadataSchema = z
   .record(z.string(), z.unknown())
-  .describe("free JSON object (location, owner, ...); replaced as a whole on update");
+  .superRefine((metadata, ctx) => {
+    // Checked first, iteratively: serializing deeper nesting would overflow the stack.
+    const u = unstorableJson(metadata);
+    if (u) return ctx.addIssue({ code: "custom", path: u.path, message: u.message });
+    if (Buffer.byteLength(JSON.stringify(metadata), "utf8") > MAX_METADATA_BYTES) {
+      ctx.addIssue({ code: "custom", message: `metadata is at most ${MAX_METADATA_BYTES / 1024} KiB of JSON` });
+    }
+  })
+  .describe(
+    `free JSON object (location, owner, ...), at most ${MAX_METADATA_BYTES / 1024} KiB and ${MAX_LOG_FIELD_DEPTH} levels deep; replaced as a whole on update`,
+  );
 
 /** What an operator says about a sensor (as opposed to what the sensor reports). */
 export const descriptiveFields = {
