@@ -14,12 +14,12 @@ export const at = (...parts: string[]): string => join(ROOT, ...parts);
 export const readText = (...parts: string[]): string => readFileSync(at(...parts), "utf8");
 
 /** Run by `npm start` only (every service in one process): never deployed on its own. */
-export const NOT_DEPLOYED = ["all-in-one"] as const;
+const NOT_DEPLOYED = ["all-in-one"] as const;
 /** Tools, not services: no HTTP endpoint; in compose under a profile, in Kubernetes in dev only. */
 export const TOOLS = ["simulator"] as const;
 
 /** Every directory under services/. */
-export function serviceDirs(): string[] {
+function serviceDirs(): string[] {
   return readdirSync(at("services"), { withFileTypes: true })
     .filter((d) => d.isDirectory())
     .map((d) => d.name)
@@ -27,7 +27,7 @@ export function serviceDirs(): string[] {
 }
 
 /** A service is released once it has an entry point: services/<svc>/src/main.ts. */
-export const isReleased = (svc: string): boolean => existsSync(at("services", svc, "src", "main.ts"));
+const isReleased = (svc: string): boolean => existsSync(at("services", svc, "src", "main.ts"));
 
 /** The services that run as their own process in compose and Kubernetes. */
 export function deployableServices(): string[] {
@@ -81,7 +81,7 @@ export function composeVariables(): { name: string; op: string | undefined }[] {
 }
 
 /** Compose's interpolation with an empty environment: `${X:-d}` and `${X-d}` become d. */
-export function interpolate(value: Json): Json {
+function interpolate(value: Json): Json {
   if (typeof value === "string") {
     return value.replace(INTERPOLATION, (all, _name: string, op: string | undefined, arg: string | undefined) => {
       if (all === "$$") return "$";

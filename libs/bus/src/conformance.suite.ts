@@ -7,7 +7,7 @@ import { PublishError } from "./publisher.js";
 import { DEAD_LETTER_QUEUE, type QueueSpec } from "./topology.js";
 
 /** A message read straight from a queue (taken and acked), beside the bus under test. */
-export type QueuedMessage = { content: Buffer; routingKey: string; headers: Record<string, unknown> };
+type QueuedMessage = { content: Buffer; routingKey: string; headers: Record<string, unknown> };
 
 /** What the suite needs from an implementation's test environment. */
 export type ConformanceHarness = {

@@ -27,7 +27,8 @@ export const QUEUES = {
     maxLength: 1_000_000,
     deliveryLimit: 20,
   },
-  commandAcks: { name: "command.acks", bindings: ["*.commands.ack"], maxLength: 1_000_000, deliveryLimit: 20 },
+  // No command.acks queue until the command service consumes it: a capped queue nobody reads would fill up
+  // and then make the gateway withhold PUBACKs for acks. Acks reach the registry meanwhile.
   // One small queue per data owner for sensor deletions: each owner purges its own tables (see libs/ingest).
   measurementsPurge: { name: "measurements.purge", bindings: ["*.deleted"], maxLength: 100_000, deliveryLimit: 20 },
   logsPurge: { name: "logs.purge", bindings: ["*.deleted"], maxLength: 100_000, deliveryLimit: 20 },

@@ -1,6 +1,6 @@
 import { type Pool, quoteIdent, type StorageFlavor } from "@sensorstream/db";
 
-export type PurgedWindow = { rows: number; from: Date | undefined; to: Date | undefined };
+type PurgedWindow = { rows: number; from: Date | undefined; to: Date | undefined };
 
 /**
  * Deletes every row of one sensor from a table with `sensor_id` and `time` columns, `batchRows` times at
@@ -9,12 +9,7 @@ export type PurgedWindow = { rows: number; from: Date | undefined; to: Date | un
  * (idempotent), so a redelivered purge is harmless. Returns how many rows went and the time span they
  * covered (for refreshing aggregates over exactly that window).
  */
-export async function purgeSensorRows(
-  pool: Pool,
-  table: string,
-  sensorId: string,
-  batchRows: number,
-): Promise<PurgedWindow> {
+async function purgeSensorRows(pool: Pool, table: string, sensorId: string, batchRows: number): Promise<PurgedWindow> {
   const t = quoteIdent(table);
   const total: PurgedWindow = { rows: 0, from: undefined, to: undefined };
   for (;;) {

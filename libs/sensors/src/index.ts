@@ -1,9 +1,3 @@
-export { hashToken, newToken, tokenMatches } from "./credentials.js";
-export {
-  type AnnounceDeletion,
-  type NewSensor,
-  SensorAdmin,
-  type SensorFilter,
-  type SensorRecord,
-} from "./sensor-admin.js";
-export { SUBSCRIBER_PREFIX, type Subscriber, SubscriberAdmin } from "./subscriber-admin.js";
+export { hashToken, tokenMatches } from "./credentials.js";
+export { type AnnounceDeletion, SensorAdmin, type SensorRecord } from "./sensor-admin.js";
+export { SUBSCRIBER_PREFIX, SubscriberAdmin } from "./subscriber-admin.js";

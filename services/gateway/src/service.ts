@@ -66,7 +66,7 @@ export type Gateway = {
 };
 
 /** The largest MQTT packet read: a payload a little over the limit still reaches the bridge, which refuses it. */
-export const maxPacketBytes = (maxPayloadBytes: number): number => maxPayloadBytes * 2 + 64 * 1024;
+const maxPacketBytes = (maxPayloadBytes: number): number => maxPayloadBytes * 2 + 64 * 1024;
 
 /**
  * MQTT in, RabbitMQ out. Composes the handlers (connect, publish, subscribe, connection lifecycle, revocation);

@@ -38,8 +38,8 @@ export function buildDataMessage(signal: Signal, clock: SensorClock, firstK: num
   return { payload, readings: readings.length, values, positions };
 }
 
-export const SIM_MODEL = "sim-1";
-export const SIM_FIRMWARE = "1.0.0";
+const SIM_MODEL = "sim-1";
+const SIM_FIRMWARE = "1.0.0";
 
 /** The retained birth message published on every (re)connect. */
 export const birthStatus = (type: SensorType, rateHz: number): string =>

@@ -1,5 +1,5 @@
 /** A sensor to register through the HTTP API, with the type it reports. */
-export type SensorToProvision = { id: string; type: string };
+type SensorToProvision = { id: string; type: string };
 
 export type ProvisionOptions = {
   /** The API's base URL, e.g. http://api:8080 (routes under /api). */

@@ -16,7 +16,7 @@ export const sampleTimeUs = (clock: SensorClock, k: number): number =>
 export const messageDueUs = (clock: SensorClock, firstK: number): number =>
   sampleTimeUs(clock, firstK + clock.batch - 1);
 
-export const messagePeriodUs = (rateHz: number, batch: number): number => (batch * 1_000_000) / rateHz;
+const messagePeriodUs = (rateHz: number, batch: number): number => (batch * 1_000_000) / rateHz;
 
 /**
  * Offsets sensor `index` of `count` across one message period so a fleet's messages are

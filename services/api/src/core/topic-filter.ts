@@ -1,5 +1,5 @@
 /** Longest topic filter a read-only subscriber may be granted (the gateway refuses longer ones too). */
-export const MAX_FILTER_LENGTH = 256;
+const MAX_FILTER_LENGTH = 256;
 
 /**
  * What is wrong with an MQTT topic filter a subscriber would be granted, or undefined when it is fine.

@@ -5,7 +5,7 @@ import { FrameGuard } from "../core/frame-guard.js";
 import type { GatewayMetrics } from "./metrics.js";
 
 /** The largest CONNECT read before authentication: credentials, client id and a status Last Will fit easily. */
-export const MAX_CONNECT_BYTES = 64 * 1024;
+const MAX_CONNECT_BYTES = 64 * 1024;
 
 /**
  * Admits a new connection (TCP, TLS or WebSocket) into the broker, with the limits that hold before authentication:

@@ -6,7 +6,7 @@ import { hasZodFastifySchemaValidationErrors, type ZodFastifySchemaValidationErr
 import { z } from "zod";
 
 /** Every `error.code` the API answers with; clients may switch on these, so they only ever get added to. */
-export const ERROR_CODES = [
+const ERROR_CODES = [
   "invalid_params",
   "invalid_query",
   "invalid_body",
@@ -102,7 +102,7 @@ function validationError(err: FastifyError & { validation: ZodFastifySchemaValid
 }
 
 /** Maps anything a route can throw to the API's error (fastify's own body and validation errors included). */
-export function toApiError(err: FastifyError | Error, bodySent = true): ApiError {
+function toApiError(err: FastifyError | Error, bodySent = true): ApiError {
   if (err instanceof ApiError) return err;
   if (hasZodFastifySchemaValidationErrors(err)) return validationError(err as FastifyError & typeof err, bodySent);
   const fe = err as Partial<FastifyError>;

@@ -7,7 +7,7 @@ import { ApiError, BODY_LIMIT_BYTES, errorBodySchema } from "./errors.js";
 type Schema = z.ZodType | undefined;
 type Out<S extends Schema> = S extends z.ZodType ? z.output<S> : undefined;
 
-export type RouteInput<P extends Schema, Q extends Schema, B extends Schema> = {
+type RouteInput<P extends Schema, Q extends Schema, B extends Schema> = {
   params: Out<P>;
   query: Out<Q>;
   body: Out<B>;

@@ -15,9 +15,6 @@ import { decodeCursor } from "../../core/cursor.js";
 
 export const time = (description = "RFC 3339, UTC") => z.string().meta({ format: "date-time", description });
 
-/** Readings, logs and presence keep the database's microseconds; JavaScript dates would cut them to milliseconds. */
-export const preciseTime = (description = "RFC 3339, UTC, microseconds") => time(description);
-
 export const sensorIdParams = z.strictObject({ id: sensorIdSchema.describe("sensor id") });
 
 export const limitParam = (fallback: number, max: number) =>
@@ -116,7 +113,7 @@ export const label = (what: string) =>
     .describe(`${what}, 1-128 characters`);
 
 /** Largest metadata object, serialized: it is read with every sensor, so it stays small. */
-export const MAX_METADATA_BYTES = 16 * 1024;
+const MAX_METADATA_BYTES = 16 * 1024;
 
 const metadataSchema = z
   .record(z.string(), z.unknown())

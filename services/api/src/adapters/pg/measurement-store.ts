@@ -79,10 +79,4 @@ export class MeasurementStore {
     const items = r.rows.slice(0, q.limit);
     return { items, nextAfter: r.rows.length > q.limit ? items.at(-1)?.sensor_id : undefined };
   }
-
-  /** Whether any reading of this sensor is stored (one index probe). */
-  async any(sensorId: string): Promise<boolean> {
-    const r = await this.pool.query("SELECT 1 FROM measurements WHERE sensor_id = $1 LIMIT 1", [sensorId]);
-    return (r.rowCount ?? 0) > 0;
-  }
 }

@@ -35,7 +35,7 @@ export type ConnectOptions = {
 type Verdict = { ok: true; identity: Identity; tokenHash?: string } | { ok: false; outcome: string; why: string };
 
 /** The address per-IP limits count: the PROXY protocol's client address when decoded, else the socket's peer. */
-export function clientIp(client: Client): string {
+function clientIp(client: Client): string {
   const c = client as unknown as {
     connDetails?: { ipAddress?: string } | null;
     conn: { remoteAddress?: string };
@@ -45,7 +45,7 @@ export function clientIp(client: Client): string {
 }
 
 /** The CN of the verified client certificate on a TLS (or secure WebSocket) connection, if any. */
-export function peerCommonName(client: Client): string | undefined {
+function peerCommonName(client: Client): string | undefined {
   const c = client as unknown as { conn: unknown; req?: { socket?: unknown } | null };
   for (const s of [c.conn, c.req?.socket]) {
     if (s instanceof TLSSocket && s.authorized) {
