@@ -790,6 +790,18 @@ describe("HTTP API", () => {
         ["path:id", "query:from", "query:to", "query:level", "query:limit", "query:before"].sort(),
       );
       expect(JSON.stringify(doc)).toContain("sensor_not_found");
+      // Generated from the routes' zod schemas: the request body's limits and the delete's asynchronous answer.
+      const raw = r.json() as {
+        paths: Record<string, Record<string, { requestBody?: unknown; responses: Record<string, unknown> }>>;
+      };
+      const post = raw.paths["/api/sensors"]?.post;
+      expect(post?.requestBody).toMatchObject({
+        content: { "application/json": { schema: { required: ["id"], additionalProperties: false } } },
+      });
+      expect(raw.paths["/api/sensors/{id}"]?.delete?.responses["202"]).toMatchObject({
+        description: "deleted; the purge of its data is asynchronous",
+        content: { "application/json": { schema: { properties: { data: { enum: ["kept", "purging"] } } } } },
+      });
     });
 
     it("serves Swagger UI at /docs from the package's own assets", async () => {
