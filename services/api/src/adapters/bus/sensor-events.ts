@@ -5,9 +5,10 @@ import type { AnnounceDeletion } from "@sensorstream/sensors";
 export type SensorEvents = { announce: AnnounceDeletion; close(): Promise<void> };
 
 /**
- * The API's one bus publisher: sensor deletions go to the services that own the sensor's data. The purge
- * queues are declared here too (declaring is idempotent), so a deletion is kept for an owner that is not
- * running yet instead of being refused as unroutable.
+ * Sensor deletions, to the services that own the sensor's data (confirmed, mandatory: a deletion nobody would
+ * purge is refused). The purge queues are declared here too (declaring is idempotent), so a deletion is kept
+ * for an owner that is not running yet instead of being refused as unroutable. credentials.revoked has its own
+ * publisher (revocations.ts, not mandatory); sharing one connection between them is a follow-up.
  */
 export async function connectSensorEvents(o: {
   url: string;
