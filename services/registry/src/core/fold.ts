@@ -7,14 +7,14 @@ import {
 } from "./presence.js";
 
 /** What a status message says about the sensor besides its presence. */
-export type Description = {
+type Description = {
   type?: string | undefined;
   model?: string | undefined;
   firmware?: string | undefined;
   /** Device-reported metadata (bounded by the contract); replaces the previous set when non-empty. */
   extras?: Record<string, unknown> | undefined;
 };
-export type Position = { lat: number; lon: number; us: number };
+type Position = { lat: number; lon: number; us: number };
 
 /** One event for one sensor, taken from message number `source` of a batch. */
 export type SensorEvent = {
@@ -25,8 +25,8 @@ export type SensorEvent = {
   position?: Position | undefined;
 };
 
-export type Outcome = "applied" | "stale" | "unknown_sensor";
-export type TimedTransition = Transition & { us: number };
+type Outcome = "applied" | "stale" | "unknown_sensor";
+type TimedTransition = Transition & { us: number };
 
 /** What a batch did to one sensor: its final state and everything to write and announce. */
 export type SensorChange = {

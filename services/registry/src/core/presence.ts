@@ -76,7 +76,7 @@ const connectionOf = (e: OrderedEvent): number | undefined =>
  * whatever its receive time, one of a newer connection is not (replicas' clocks differ). Within one connection,
  * or when either side does not know its connection, by receive time.
  */
-export function isStale(s: SensorPresence, e: OrderedEvent): boolean {
+function isStale(s: SensorPresence, e: OrderedEvent): boolean {
   const c = connectionOf(e);
   if (c !== undefined && s.connectedUs !== null && c !== s.connectedUs) return c < s.connectedUs;
   return s.statusUs !== null && e.us < s.statusUs;
