@@ -20,11 +20,12 @@ GRANT SELECT ON schema_migrations
 GRANT SELECT ON sensors, mqtt_subscribers TO sensorstream_gateway;
 
 -- api: reads everything. It writes sensors and subscribers through the registry's admin code, which
--- runs in the API process (register, update, rotate a token, delete), and deletes a sensor's data
--- when asked to (DELETE /api/sensors/<id>?with_data=true).
+-- runs in the API process (register, update, rotate a token, delete). A sensor's data is never deleted
+-- by the API: DELETE /api/sensors/<id>?with_data=true publishes sensor_<id>.deleted and each ingester
+-- purges its own tables.
 GRANT SELECT ON ALL TABLES IN SCHEMA public TO sensorstream_api;
 GRANT INSERT, UPDATE, DELETE ON sensors, mqtt_subscribers TO sensorstream_api;
-GRANT DELETE ON measurements, positions, sensor_logs TO sensorstream_api;
+REVOKE DELETE ON measurements, positions, sensor_logs FROM sensorstream_api;
 
 -- Grafana's dashboards: read only.
 GRANT SELECT ON ALL TABLES IN SCHEMA public TO grafana_reader;

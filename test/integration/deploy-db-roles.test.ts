@@ -30,13 +30,10 @@ const SERVICES = ["gateway", "registry", "measurement_ingester", "log_ingester",
 
 /** What a service other than the owner may write, and why (deploy/postgres/grants.sql). */
 const WRITES_BY_OTHERS: Record<string, Record<string, string[]>> = {
-  // The registry's admin code runs in the API process; purge deletes a sensor's data.
+  // The registry's admin code runs in the API process. A sensor's data is purged by its owners (sensor_<id>.deleted).
   api: {
     sensors: ["INSERT", "UPDATE", "DELETE"],
     mqtt_subscribers: ["INSERT", "UPDATE", "DELETE"],
-    measurements: ["DELETE"],
-    positions: ["DELETE"],
-    sensor_logs: ["DELETE"],
   },
 };
 
