@@ -26,6 +26,12 @@ async function expectAllAckedStored(spine: Spine, sensorId: string, acked: Set<n
   expect(values.length).toBeGreaterThanOrEqual(acked.size);
 }
 
+/** Waits until `n` more publishes than now have been PUBACKed. */
+async function ackedMore(loop: { readonly acked: number }, n: number): Promise<void> {
+  const target = loop.acked + n;
+  await waitFor(() => loop.acked >= target, { timeoutMs: 30_000, message: `fewer than ${n} PUBACKs after the fault` });
+}
+
 describe("faults: nothing a sensor got a PUBACK for is lost", () => {
   let spine: Spine | undefined;
   let proxy: TcpProxy | undefined;
@@ -44,9 +50,10 @@ describe("faults: nothing a sensor got a PUBACK for is lost", () => {
     await spine.vhost.closeAllConnections();
     await sleep(1_000);
     await spine.vhost.closeAllConnections();
-    await sleep(1_000);
+    // Publishing must recover after the second close: wait for fresh PUBACKs rather than a fixed time,
+    // so a loaded machine makes the test slower, not red.
+    await ackedMore(loop, 50);
     const r = await loop.stop();
-    expect(r.acked.size).toBeGreaterThan(100);
     await expectAllAckedStored(spine, "crane-fault-1", r.acked);
     const gw = await metricsText(spine.gatewayRegistry);
     expect(
@@ -65,9 +72,8 @@ describe("faults: nothing a sensor got a PUBACK for is lost", () => {
     p.cut();
     await sleep(3_000);
     p.restore();
-    await sleep(700);
+    await ackedMore(loop, 50);
     const r = await loop.stop();
-    expect(r.acked.size).toBeGreaterThan(100);
     await expectAllAckedStored(spine, "pump-fault-1", r.acked);
     const text = await metricsText(spine.ingesters[0]?.registry ?? spine.gatewayRegistry);
     expect(metricValue(text, "sensorstream_ingester_transient_errors_total")).toBeGreaterThan(0);

@@ -48,7 +48,8 @@ describe("copyText", () => {
     expect(copyText(input)).toBe(output);
   });
 
-  it("never emits a raw field or row separator, and reads back to the input", () => {
+  // Property tests: a generous timeout, since a loaded CI machine runs them several times slower.
+  it("never emits a raw field or row separator, and reads back to the input", { timeout: 30_000 }, () => {
     fc.assert(
       fc.property(fc.string({ unit: "binary", maxLength: 200 }), (s) => {
         const out = copyText(s);
@@ -58,7 +59,7 @@ describe("copyText", () => {
     );
   });
 
-  it("writes numbers that read back exactly", () => {
+  it("writes numbers that read back exactly", { timeout: 30_000 }, () => {
     fc.assert(
       fc.property(fc.double({ noNaN: true, noDefaultInfinity: true }), (v) => {
         expect(Number(copyText(v))).toBe(v === 0 ? 0 : v);
