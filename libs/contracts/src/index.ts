@@ -1,4 +1,5 @@
 export { parseBusMessage } from "./bus-messages.js";
+export { type CommandDelivered, commandDeliveredRoutingKey, commandDeliveredSchema } from "./command-delivery.js";
 export {
   CREDENTIALS_REVOKED_ROUTING_KEY,
   type CredentialRevoked,
