@@ -104,8 +104,11 @@ export class BusConnection {
     this.#abort.abort();
     const conn = this.#conn;
     this.#conn = undefined;
-    if (conn) await conn.close().catch(() => {});
-    await this.#loop;
+    if (conn) await settledWithin(conn.close(), CLOSE_WAIT_MS);
+    // A setup caught by the close (a channel close racing the connection close, say) can stay pending for good:
+    // amqplib leaves some promises unsettled once the connection is gone (amqp-node/amqplib#181). The loop has
+    // nothing left to do once aborted, so a shutdown waits for it only briefly.
+    await settledWithin(this.#loop ?? Promise.resolve(), CLOSE_WAIT_MS);
     for (const w of [...this.#waiters]) w();
   }
 
@@ -130,7 +133,11 @@ export class BusConnection {
         conn.on("unblocked", () => logger.info("RabbitMQ unblocked this connection"));
         this.#conn = conn;
         for (const setup of this.#setups) await setup(conn);
-        if (signal.aborted) break;
+        if (signal.aborted) {
+          // close() came while connecting: this connection is not the one it closed.
+          conn.close().catch(() => {});
+          break;
+        }
         this.#connected = true;
         this.#lastError = undefined;
         this.#backoff.reset();
@@ -154,6 +161,24 @@ export class BusConnection {
       await sleep(this.#backoff.next(), signal);
     }
   }
+}
+
+/** How long close() waits for the broker's close-ok and for the reconnect loop to notice. */
+const CLOSE_WAIT_MS = 2_000;
+
+/** Waits for a promise to settle, at most `ms`; never rejects. */
+async function settledWithin(p: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    p.then(
+      () => {},
+      () => {},
+    ),
+    new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, ms);
+    }),
+  ]);
+  clearTimeout(timer);
 }
 
 /** Hides the password in an AMQP URL for logs. */
