@@ -13,6 +13,7 @@ import { installConnectionHandlers } from "./adapters/mqtt/connection-handler.js
 import { PublishHandler } from "./adapters/mqtt/publish-handler.js";
 import { subscribeHandler } from "./adapters/mqtt/subscribe-handler.js";
 import { type Listeners, openListeners, type TlsFiles } from "./adapters/mqtt-listeners.js";
+import { OutboundHandler } from "./adapters/outbound-handler.js";
 import { RevocationHandler } from "./adapters/revocation-handler.js";
 import { Sessions } from "./adapters/sessions.js";
 import type { GatewayConfig } from "./config.js";
@@ -89,12 +90,15 @@ export async function startGateway(config: GatewaySettings, deps: GatewayDeps): 
   const gatewayId = `gateway-${newId().slice(0, 8)}`;
   const sessions = new Sessions();
   const revocations = new RevocationHandler({ sessions, directory, metrics, logger });
+  // Bound once the broker exists; until then nobody is connected here, so there is no one to deliver to.
+  let outbound: OutboundHandler | undefined;
 
   const { bus, publisher, deadLetters, replicaQueue } = await openGatewayBus({
     url: config.AMQP_URL,
     gatewayId,
     waitForConnectionMs: config.BUS_WAIT_MS,
     revocations,
+    onOutbound: (key, content) => void outbound?.onMessage(key, content),
     logger,
     registry,
   });
@@ -127,6 +131,7 @@ export async function startGateway(config: GatewaySettings, deps: GatewayDeps): 
     maxPayloadBytes: config.MAX_PAYLOAD_BYTES,
   });
   publishes.install(broker);
+  outbound = new OutboundHandler({ broker, sessions, publisher, metrics, logger, gatewayId, clock, newId });
   broker.authenticate = connectHandler({
     broker,
     mode: config.MQTT_AUTH,

@@ -1,6 +1,7 @@
 import { BusConnection, ConfirmPublisher, DeadLetterPublisher, declareTopology, QUEUES } from "@sensorstream/bus";
 import { CREDENTIALS_REVOKED_ROUTING_KEY, EXCHANGE } from "@sensorstream/contracts";
 import type { Logger, Registry } from "@sensorstream/runtime";
+import { OUTBOUND_BINDINGS } from "../core/outbound.js";
 import { ReplicaQueue } from "./replica-queue.js";
 import type { RevocationHandler } from "./revocation-handler.js";
 
@@ -18,12 +19,16 @@ export type GatewayBus = {
   replicaQueue: ReplicaQueue;
 };
 
-/** The gateway's RabbitMQ side: topology, the confirmed publisher, and this replica's own queue (revocations). */
+/**
+ * The gateway's RabbitMQ side: topology, the confirmed publisher, and this replica's own queue (revocations, and the
+ * outbound path: commands and alarms, handed to `onOutbound`).
+ */
 export async function openGatewayBus(o: {
   url: string;
   gatewayId: string;
   waitForConnectionMs: number;
   revocations: RevocationHandler;
+  onOutbound: (routingKey: string, content: Buffer) => void;
   logger: Logger;
   registry: Registry;
 }): Promise<GatewayBus> {
@@ -43,10 +48,11 @@ export async function openGatewayBus(o: {
   await publisher.attach();
   const replicaQueue = new ReplicaQueue(bus, {
     name: `gateway.${o.gatewayId}`,
-    bindings: [CREDENTIALS_REVOKED_ROUTING_KEY],
+    bindings: [CREDENTIALS_REVOKED_ROUTING_KEY, ...OUTBOUND_BINDINGS],
     logger,
     onMessage: (key, content) => {
       if (key === CREDENTIALS_REVOKED_ROUTING_KEY) void o.revocations.onMessage(content);
+      else o.onOutbound(key, content);
     },
     onRebound: () => void o.revocations.checkAll(),
   });

@@ -47,6 +47,11 @@ export function gatewayMetrics(registry: Registry) {
       help: "Publishes, Last Wills and subscriptions refused because the client may not use that topic (action)",
       labelNames: ["action"],
     }),
+    outbound: counter(registry, {
+      name: "sensorstream_gateway_outbound_total",
+      help: "Platform messages from this replica's queue by kind (command, alert, unknown) and outcome (delivered: handed to the sensor's live connection here; not_here: no live subscribed connection here; published: alert sent to this replica's subscribers; expired; invalid; report_failed: delivered but commands.delivered not confirmed; error)",
+      labelNames: ["kind", "outcome"],
+    }),
     events: counter(registry, {
       name: "sensorstream_gateway_events_total",
       help: "Events the gateway reports to the registry (connection, activity) by outcome",

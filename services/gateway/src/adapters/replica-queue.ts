@@ -19,7 +19,8 @@ export type ReplicaQueueOptions = {
  * every reconnect, and never outlives a crashed replica. Delivery is best effort by design (ARCHITECTURE.md): the
  * owner of each record keeps it and sends again, and the gateway re-checks what it may have missed (onRebound).
  * It sits on BusConnection rather than the Bus port's consume pipeline because the port declares only durable,
- * dead-lettered quorum queues; when commands and alerts join this queue, the port can grow a per-replica queue kind.
+ * dead-lettered quorum queues (the port could grow a per-replica queue kind). Consumed without acks: a message is
+ * handled once, an invalid one is counted and dropped, and there is nothing to dead-letter.
  */
 export class ReplicaQueue {
   #ready = false;
