@@ -78,7 +78,8 @@ export class OutboundHandler {
   #liveSensor(sensorId: string, topic: string): Client | undefined {
     // A sensor's client id is its sensor id (enforced at CONNECT with MQTT_AUTH=required, the identity in open mode).
     const client = (this.o.broker as unknown as { clients: Record<string, Client | undefined> }).clients[sensorId];
-    if (!client || client.closed || sensorOf(this.o.sessions.identityOf(client)) !== sensorId) return undefined;
+    if (!client || client.closed || this.o.sessions.get(client)?.revoked) return undefined;
+    if (sensorOf(this.o.sessions.identityOf(client)) !== sensorId) return undefined;
     const filters = Object.keys((client as unknown as { subscriptions: Record<string, unknown> }).subscriptions);
     return filters.some((f) => filterCovers(f, topic)) ? client : undefined;
   }
