@@ -97,6 +97,12 @@ describe("parseSimulatorArgs", () => {
       "--url must be a mqtt://, mqtts://, tcp://, tls://, ws://, wss:// URL, got 'http://x:1883'",
     ],
     [["--concurrency", "0"], "--concurrency must be a positive integer, got '0'"],
+    [["--fail-commands", "1.5"], "--fail-commands must be a share from 0 to 1, got '1.5'"],
+    [["--ignore-commands", "x"], "--ignore-commands must be a share from 0 to 1, got 'x'"],
+    [
+      ["--fail-commands", "0.6", "--ignore-commands", "0.5"],
+      "failCommands + ignoreCommands must be at most 1, got 1.1",
+    ],
   ])("rejects %j", (argv, message) => {
     expect(error(parseSimulatorArgs(argv, {}))).toBe(message);
   });
@@ -121,10 +127,22 @@ describe("parseSimulatorArgs", () => {
     expect(error(parseSimulatorArgs(["--rate"], {}))).toMatch(/--rate/);
   });
 
+  it("reads the shares of sensors that fail or ignore commands", () => {
+    const cmd = run(parseSimulatorArgs(["--fail-commands", "0.25", "--ignore-commands", "0.5"], {}));
+    expect(cmd.fleet.failCommands).toBe(0.25);
+    expect(cmd.fleet.ignoreCommands).toBe(0.5);
+    const none = run(parseSimulatorArgs([], {}));
+    expect(none.fleet.failCommands).toBeUndefined();
+  });
+
   it("shows help", () => {
     const cmd = parseSimulatorArgs(["--rate", "bad", "-h"], {});
     expect(cmd.kind).toBe("help");
-    if (cmd.kind === "help") expect(cmd.text).toContain("--sensors <n>");
+    if (cmd.kind === "help") {
+      expect(cmd.text).toContain("--sensors <n>");
+      expect(cmd.text).toContain("--fail-commands <share>");
+      expect(cmd.text).toContain("--ignore-commands <share>");
+    }
   });
 });
 

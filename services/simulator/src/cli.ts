@@ -13,7 +13,9 @@ export const USAGE_EXIT_CODE = 2;
 export const HELP_TEXT = `Usage: sensorstream-simulate [options]
 
 Runs a fleet of virtual sensors, each with its own MQTT connection, publishing readings
-(QoS 1) to sensors/<id>/data and a retained status to sensors/<id>/status.
+(QoS 1) to sensors/<id>/data and a retained status to sensors/<id>/status. Each sensor obeys
+the commands on sensors/<id>/commands/<name> (sleep, awake, change_sample_frequency) and acks
+them on sensors/<id>/acks.
 
 Options:
   -n, --sensors <n>        number of sensors (default 10)
@@ -31,6 +33,9 @@ Options:
                            and log in with the tokens it issues (existing sensors get new tokens)
       --api-token <token>  the API's bearer token for --provision (default $API_TOKEN)
       --ca <file>          CA certificate(s), PEM, for an mqtts:// or wss:// broker
+      --fail-commands <share>    share of the sensors, 0..1, that ack every command with status
+                           error and do not act on it (default 0)
+      --ignore-commands <share>  share of the sensors, 0..1, that never ack nor act (default 0)
       --concurrency <n>    connection handshakes in flight at once (default 50)
       --json               print the final stats as one JSON object on stdout
   -q, --quiet              no progress lines on stderr
@@ -45,6 +50,7 @@ const NUMBER_KINDS = {
   positive_int: { ok: (n: number) => Number.isInteger(n) && n > 0, what: "a positive integer" },
   positive: { ok: (n: number) => Number.isFinite(n) && n > 0, what: "a positive number" },
   seconds: { ok: (n: number) => Number.isFinite(n) && n >= 0, what: "0 or a positive number of seconds" },
+  share: { ok: (n: number) => n >= 0 && n <= 1, what: "a share from 0 to 1" },
 } as const;
 type NumberKind = keyof typeof NUMBER_KINDS;
 
@@ -78,6 +84,12 @@ export function parseSimulatorArgs(argv: readonly string[], env: Env = process.e
   const fleet: FleetOptions = { mqttUrl, sensors, rateHz, batch, durationS, idPrefix: values.prefix, types };
   if (values.concurrency !== undefined) {
     fleet.connectConcurrency = number("concurrency", values.concurrency, "positive_int");
+  }
+  if (values["fail-commands"] !== undefined) {
+    fleet.failCommands = number("fail-commands", values["fail-commands"], "share");
+  }
+  if (values["ignore-commands"] !== undefined) {
+    fleet.ignoreCommands = number("ignore-commands", values["ignore-commands"], "share");
   }
   const username = values.username ?? env.MQTT_USERNAME;
   const password = values.password ?? env.MQTT_PASSWORD;
@@ -141,6 +153,8 @@ function parse(argv: readonly string[]) {
       username: { type: "string" },
       password: { type: "string" },
       concurrency: { type: "string" },
+      "fail-commands": { type: "string" },
+      "ignore-commands": { type: "string" },
       credentials: { type: "string" },
       provision: { type: "string" },
       "api-token": { type: "string" },

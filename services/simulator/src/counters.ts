@@ -15,6 +15,12 @@ export type Counters = {
   connectErrors: number;
   /** Data messages sent and not yet acked or failed. */
   inflight: number;
+  asleep: number;
+  commandsReceived: number;
+  acksOk: number;
+  acksError: number;
+  commandsIgnored: number;
+  commandsMalformed: number;
   lastError: string | null;
 };
 
@@ -30,6 +36,12 @@ export const createCounters = (sensors: number): Counters => ({
   publishErrors: 0,
   connectErrors: 0,
   inflight: 0,
+  asleep: 0,
+  commandsReceived: 0,
+  acksOk: 0,
+  acksError: 0,
+  commandsIgnored: 0,
+  commandsMalformed: 0,
   lastError: null,
 });
 
@@ -46,6 +58,12 @@ export function snapshot(c: Counters, startUs: number, nowUs: number): FleetStat
     positions_acked: c.positionsAcked,
     publish_errors: c.publishErrors,
     connect_errors: c.connectErrors,
+    asleep: c.asleep,
+    commands_received: c.commandsReceived,
+    acks_ok: c.acksOk,
+    acks_error: c.acksError,
+    commands_ignored: c.commandsIgnored,
+    commands_malformed: c.commandsMalformed,
     last_error: c.lastError,
     started_at: formatMicros(startUs),
     elapsed_s: Math.round(elapsedS * 1000) / 1000,

@@ -19,6 +19,19 @@ describe("DueQueue", () => {
     expect(q.pop()).toBeUndefined();
   });
 
+  it("carries each entry's tag", () => {
+    const q = new DueQueue();
+    q.push(30, 1, 7);
+    q.push(10, 2, 8);
+    q.push(20, 1, 9);
+    expect([q.popEntry(), q.popEntry(), q.popEntry(), q.popEntry()]).toEqual([
+      { index: 2, tag: 8 },
+      { index: 1, tag: 9 },
+      { index: 1, tag: 7 },
+      undefined,
+    ]);
+  });
+
   it("clears", () => {
     const q = new DueQueue();
     q.push(1, 0);

@@ -5,6 +5,7 @@
 export class DueQueue {
   readonly #at: number[] = [];
   readonly #index: number[] = [];
+  readonly #tag: number[] = [];
 
   get size(): number {
     return this.#at.length;
@@ -15,9 +16,11 @@ export class DueQueue {
     return this.#at[0];
   }
 
-  push(at: number, index: number): void {
+  /** `tag` travels with the entry (the fleet uses it to drop entries a command has superseded). */
+  push(at: number, index: number, tag = 0): void {
     this.#at.push(at);
     this.#index.push(index);
+    this.#tag.push(tag);
     let i = this.#at.length - 1;
     while (i > 0) {
       const parent = (i - 1) >> 1;
@@ -29,13 +32,22 @@ export class DueQueue {
 
   /** Removes and returns the sensor index with the earliest time, or undefined when empty. */
   pop(): number | undefined {
-    const top = this.#index[0];
+    return this.popEntry()?.index;
+  }
+
+  /** Removes and returns the earliest entry, or undefined when empty. */
+  popEntry(): { index: number; tag: number } | undefined {
+    const index = this.#index[0];
+    const tag = this.#tag[0];
     const lastAt = this.#at.pop();
     const lastIndex = this.#index.pop();
-    if (top === undefined || lastAt === undefined || lastIndex === undefined) return undefined;
+    const lastTag = this.#tag.pop();
+    if (index === undefined || tag === undefined || lastAt === undefined || lastIndex === undefined) return undefined;
+    const top = { index, tag };
     if (this.#at.length === 0) return top;
     this.#at[0] = lastAt;
     this.#index[0] = lastIndex;
+    this.#tag[0] = lastTag ?? 0;
     let i = 0;
     for (;;) {
       const left = 2 * i + 1;
@@ -52,6 +64,7 @@ export class DueQueue {
   clear(): void {
     this.#at.length = 0;
     this.#index.length = 0;
+    this.#tag.length = 0;
   }
 
   #time(i: number): number {
@@ -61,7 +74,9 @@ export class DueQueue {
   #swap(a: number, b: number): void {
     const at = this.#at;
     const index = this.#index;
+    const tag = this.#tag;
     [at[a], at[b]] = [at[b] as number, at[a] as number];
     [index[a], index[b]] = [index[b] as number, index[a] as number];
+    [tag[a], tag[b]] = [tag[b] as number, tag[a] as number];
   }
 }

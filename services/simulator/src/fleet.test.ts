@@ -25,6 +25,7 @@ function fakeBroker(opts: FakeOptions = {}) {
         if (opts.neverAck) return;
         setTimeout(() => done(opts.fail ? new Error("boom") : undefined), opts.ackDelayMs ?? 0);
       },
+      subscribe: (_topic, done) => setTimeout(done, 0),
       close: async (force) => {
         closed.push({ clientId: spec.clientId, force });
       },

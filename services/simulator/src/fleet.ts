@@ -1,17 +1,27 @@
 import { deviceTopicFor } from "@sensorstream/contracts";
 import { sleep, within } from "./async-util.js";
+import {
+  type AckPayload,
+  behaviourFor,
+  type CommandBehaviour,
+  decideCommand,
+  type Effect,
+  remember,
+} from "./commands.js";
 import { createCounters, snapshot } from "./counters.js";
 import { DueQueue } from "./due-queue.js";
 import type { LinkSpec, OpenLink, SensorLink } from "./link.js";
 import { openMqttLink } from "./mqtt-link.js";
 import { type FleetOptions, type FleetStats, resolveFleetOptions } from "./options.js";
 import { birthStatus, buildDataMessage, SHUTDOWN_STATUS, WILL_STATUS } from "./payload.js";
-import { messageDueUs, phaseOffsetUs, type SensorClock, sensorIds } from "./schedule.js";
+import { messageDueUs, phaseOffsetUs, reanchor, type SensorClock, sampleTimeUs, sensorIds } from "./schedule.js";
 import { createSignal, type SensorType, type Signal } from "./signals.js";
 
 export type Fleet = {
   /** `${idPrefix}-${n}`, n = 1..sensors, zero-padded (or the ids given). */
   readonly sensorIds: readonly string[];
+  /** How each sensor treats commands (--fail-commands, --ignore-commands), by sensor id. */
+  readonly commandBehaviours: ReadonlyMap<string, CommandBehaviour>;
   stats: () => FleetStats;
   /** Stops scheduling, waits (bounded) for outstanding PUBACKs, then disconnects cleanly. Idempotent. */
   stop: () => Promise<FleetStats>;
@@ -23,12 +33,20 @@ export type Fleet = {
 export type FleetDeps = { openLink?: OpenLink; nowUs?: () => number };
 
 type VirtualSensor = {
+  index: number;
   id: string;
   type: SensorType;
   signal: Signal;
   clock: SensorClock;
   dataTopic: string;
   statusTopic: string;
+  commandsPrefix: string;
+  behaviour: CommandBehaviour;
+  asleep: boolean;
+  /** Bumped on every reschedule: queue entries with an older tag are stale and dropped. */
+  gen: number;
+  /** Acks of the commands answered lately, by command id (resends get the same ack). */
+  answered: Map<string, AckPayload>;
   /** First sample index of the next message. */
   nextK: number;
   inflight: number;
@@ -59,12 +77,18 @@ export function startFleet(options: FleetOptions, deps: FleetDeps = {}): Fleet {
     const type = o.types[i % o.types.length] ?? "vibration";
     const signalOptions = o.origin === undefined ? { random: o.random } : { random: o.random, origin: o.origin };
     return {
+      index: i,
       id,
       type,
       signal: createSignal(type, signalOptions),
       clock: { t0Us: startUs + phaseOffsetUs(i, o.sensors, o.rateHz, o.batch), rateHz: o.rateHz, batch: o.batch },
       dataTopic: deviceTopicFor(id, "data"),
       statusTopic: deviceTopicFor(id, "status"),
+      commandsPrefix: `sensors/${id}/commands/`,
+      behaviour: behaviourFor(i, ids.length, o.failCommands, o.ignoreCommands),
+      asleep: false,
+      gen: 0,
+      answered: new Map(),
       nextK: 0,
       inflight: 0,
       connected: false,
@@ -117,11 +141,14 @@ export function startFleet(options: FleetOptions, deps: FleetDeps = {}): Fleet {
         s.connected = true;
         settle();
         if (stopping) return;
-        // Re-announced on every connect: a dropped connection may have fired the will.
-        s.link?.publish(s.statusTopic, birthStatus(s.type, o.rateHz), true, (err) => {
-          if (err) c.lastError = `${s.id}: birth status: ${err.message}`;
+        // Commands first: the session is clean, so the subscription is made again on every connect.
+        s.link?.subscribe(`${s.commandsPrefix}#`, (err) => {
+          if (err) c.lastError = `${s.id}: subscribe: ${err.message}`;
         });
+        // Re-announced on every connect: a dropped connection may have fired the will.
+        publishStatus(s);
       },
+      onMessage: (topic, payload) => onCommand(s, topic, payload),
       onClose: () => {
         if (s.connected) c.connected--;
         s.connected = false;
@@ -135,11 +162,78 @@ export function startFleet(options: FleetOptions, deps: FleetDeps = {}): Fleet {
     });
   };
 
+  const publishStatus = (s: VirtualSensor): void => {
+    const status = birthStatus(s.type, s.clock.rateHz, s.asleep ? "asleep" : "awake");
+    s.link?.publish(s.statusTopic, status, true, (err) => {
+      if (err) c.lastError = `${s.id}: status: ${err.message}`;
+    });
+  };
+
+  // ---- commands ----------------------------------------------------------------------------
+  const publishAck = (s: VirtualSensor, ack: AckPayload): void => {
+    if (ack.status === "ok") c.acksOk++;
+    else c.acksError++;
+    s.link?.publish(deviceTopicFor(s.id, "acks"), JSON.stringify(ack), false, (err) => {
+      if (err) c.lastError = `${s.id}: ack: ${err.message}`;
+    });
+  };
+
+  const onCommand = (s: VirtualSensor, topic: string, payload: Buffer): void => {
+    if (stopping || !topic.startsWith(s.commandsPrefix)) return;
+    c.commandsReceived++;
+    const d = decideCommand(topic.slice(s.commandsPrefix.length), payload, nowUs(), s.behaviour, s.answered);
+    if (d.kind === "malformed") {
+      c.commandsMalformed++;
+      c.lastError = `${s.id}: command: ${d.error}`;
+      return;
+    }
+    if (d.kind === "ignored") {
+      c.commandsIgnored++;
+      return;
+    }
+    if (d.kind === "answer") {
+      remember(s.answered, d.ack);
+      if (d.effect !== undefined) {
+        apply(s, d.effect);
+        publishStatus(s);
+      }
+    }
+    publishAck(s, d.ack);
+  };
+
+  /** Where a woken or re-rated sensor's next sample goes: now, and never at or before the last one taken. */
+  const resumeAt = (s: VirtualSensor): number =>
+    s.nextK === 0 ? nowUs() : Math.max(nowUs(), sampleTimeUs(s.clock, s.nextK - 1) + 1);
+
+  const apply = (s: VirtualSensor, e: Effect): void => {
+    if (e.kind === "sleep") {
+      if (!s.asleep) c.asleep++;
+      s.asleep = true;
+      // The queue entry goes stale: nothing is scheduled for a sleeping sensor (no polling).
+      s.gen++;
+      return;
+    }
+    if (e.kind === "awake") {
+      if (!s.asleep) return;
+      s.asleep = false;
+      c.asleep--;
+    }
+    const rateHz = e.kind === "rate" ? e.hz : s.clock.rateHz;
+    if (s.asleep) {
+      s.clock = { ...s.clock, rateHz };
+      return;
+    }
+    s.clock = reanchor(s.clock, s.nextK, resumeAt(s), rateHz);
+    schedule(s, messageDueUs(s.clock, s.nextK));
+  };
+
   // ---- the one scheduler -----------------------------------------------------------------
   const queue = new DueQueue();
-  sensors.forEach((s, i) => {
-    queue.push(messageDueUs(s.clock, 0), i);
-  });
+  const schedule = (s: VirtualSensor, at: number): void => {
+    s.gen++;
+    queue.push(at, s.index, s.gen);
+  };
+  for (const s of sensors) schedule(s, messageDueUs(s.clock, 0));
 
   /** Sends the sensor's next message if it is due and may be sent; returns when to look at it again. */
   const step = (s: VirtualSensor, horizonUs: number, now: number): number => {
@@ -180,11 +274,13 @@ export function startFleet(options: FleetOptions, deps: FleetDeps = {}): Fleet {
     const horizon = Math.min(now, endUs);
     let budget = MAX_MESSAGES_PER_TICK;
     for (let at = queue.peekTime(); at !== undefined && at <= horizon && budget > 0; at = queue.peekTime()) {
-      const i = queue.pop();
-      const s = i === undefined ? undefined : sensors[i];
-      if (i === undefined || s === undefined) break;
-      queue.push(step(s, horizon, now), i);
+      const entry = queue.popEntry();
+      const s = entry === undefined ? undefined : sensors[entry.index];
+      if (entry === undefined || s === undefined) break;
       budget--;
+      // Superseded by a command (sleep, awake, new rate): the sensor is elsewhere in the queue, or asleep.
+      if (entry.tag !== s.gen) continue;
+      queue.push(step(s, horizon, now), s.index, s.gen);
     }
     if (budget === 0) {
       // Behind schedule: yield to I/O (PUBACKs) and carry on with what is due.
@@ -248,5 +344,6 @@ export function startFleet(options: FleetOptions, deps: FleetDeps = {}): Fleet {
 
   openMore();
   tick();
-  return { sensorIds: ids, stats, stop, done };
+  const commandBehaviours = new Map(sensors.map((s) => [s.id, s.behaviour]));
+  return { sensorIds: ids, commandBehaviours, stats, stop, done };
 }

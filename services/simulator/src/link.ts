@@ -22,11 +22,18 @@ export type LinkEvents = {
   /** The connection closed (it may reconnect on its own). */
   onClose: () => void;
   onError: (err: Error) => void;
+  /** A message on a subscribed topic (the sensor's commands). */
+  onMessage: (topic: string, payload: Buffer) => void;
 };
 
 export type SensorLink = {
   /** QoS 1 publish; `done` runs once, on PUBACK (no error) or failure. */
   publish: (topic: string, payload: string, retain: boolean, done: (err?: Error) => void) => void;
+  /**
+   * QoS 1 subscription; `done` runs once, on SUBACK (no error) or failure. The session is clean, so the fleet
+   * subscribes again on every connect.
+   */
+  subscribe: (topic: string, done: (err?: Error) => void) => void;
   /** Ends the session: force=false sends DISCONNECT after outstanding PUBACKs; force=true drops the socket. */
   close: (force: boolean) => Promise<void>;
 };

@@ -10,6 +10,8 @@ export function openMqttLink(spec: LinkSpec, events: LinkEvents): SensorLink {
     keepalive: 30,
     reconnectPeriod: spec.reconnectPeriodMs,
     connectTimeout: spec.connectTimeoutMs,
+    // The fleet subscribes on every connect itself (it knows when the subscription is in place).
+    resubscribe: false,
     will: { topic: spec.will.topic, payload: Buffer.from(spec.will.payload), qos: 1, retain: true },
   };
   if (spec.username !== undefined) options.username = spec.username;
@@ -17,12 +19,19 @@ export function openMqttLink(spec: LinkSpec, events: LinkEvents): SensorLink {
   if (spec.ca !== undefined) options.ca = spec.ca;
   const client = connect(spec.url, options);
   client.on("connect", () => events.onConnect());
+  client.on("message", (topic, payload) => events.onMessage(topic, payload));
   client.on("close", () => events.onClose());
   // Without a listener an 'error' event would throw; connection errors are retried by mqtt.js.
   client.on("error", (err) => events.onError(err));
   return {
     publish: (topic, payload, retain, done) => {
       client.publish(topic, payload, { qos: 1, retain }, (err) => done(err ?? undefined));
+    },
+    subscribe: (topic, done) => {
+      client.subscribe(topic, { qos: 1 }, (err, granted) => {
+        const refused = granted?.find((g) => g.qos === 128);
+        done(err ?? (refused ? new Error(`subscription to ${topic} refused`) : undefined));
+      });
     },
     close: (force) => new Promise<void>((resolve) => client.end(force, () => resolve())),
   };

@@ -16,6 +16,17 @@ export type FleetStats = {
   positions_acked: number;
   publish_errors: number;
   connect_errors: number;
+  /** Sensors asleep now (told to sleep by a command). */
+  asleep: number;
+  /** Messages received on sensors/<id>/commands/<name>, resends included. */
+  commands_received: number;
+  /** Acks published with status ok / error (a resend's repeated ack counts again). */
+  acks_ok: number;
+  acks_error: number;
+  /** Commands left unanswered by sensors that ignore commands (--ignore-commands). */
+  commands_ignored: number;
+  /** Command payloads without a usable command_id: nothing to acknowledge. */
+  commands_malformed: number;
   last_error: string | null;
   started_at: string;
   elapsed_s: number;
@@ -52,6 +63,10 @@ export type FleetOptions = {
   maxInflight?: number;
   /** How long stop() waits for outstanding PUBACKs; default 10 000 ms. */
   drainTimeoutMs?: number;
+  /** Share (0..1) of the sensors that answer every command with status error; default 0. */
+  failCommands?: number;
+  /** Share (0..1) of the sensors that never answer nor act on commands; default 0. */
+  ignoreCommands?: number;
   onProgress?: (stats: FleetStats) => void;
   /** default 5000 ms */
   progressIntervalMs?: number;
@@ -126,6 +141,17 @@ export function validateFleetOptions(o: FleetOptions): string[] {
       problems.push(`${name} must be a positive number, got ${value}`);
     }
   }
+  for (const [name, value] of [
+    ["failCommands", o.failCommands],
+    ["ignoreCommands", o.ignoreCommands],
+  ] as const) {
+    if (value !== undefined && !(value >= 0 && value <= 1)) problems.push(`${name} must be from 0 to 1, got ${value}`);
+  }
+  if ((o.failCommands ?? 0) + (o.ignoreCommands ?? 0) > 1) {
+    problems.push(
+      `failCommands + ignoreCommands must be at most 1, got ${(o.failCommands ?? 0) + (o.ignoreCommands ?? 0)}`,
+    );
+  }
   return problems;
 }
 
@@ -145,6 +171,8 @@ export function resolveFleetOptions(o: FleetOptions): ResolvedFleetOptions {
     maxInflight: o.maxInflight ?? 100,
     drainTimeoutMs: o.drainTimeoutMs ?? 10_000,
     progressIntervalMs: o.progressIntervalMs ?? 5_000,
+    failCommands: o.failCommands ?? 0,
+    ignoreCommands: o.ignoreCommands ?? 0,
     random: o.random ?? Math.random,
   };
   if (o.username !== undefined) resolved.username = o.username;

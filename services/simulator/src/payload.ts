@@ -41,11 +41,14 @@ export function buildDataMessage(signal: Signal, clock: SensorClock, firstK: num
 const SIM_MODEL = "sim-1";
 const SIM_FIRMWARE = "1.0.0";
 
-/** The retained birth message published on every (re)connect. */
-export const birthStatus = (type: SensorType, rateHz: number): string =>
+/**
+ * The retained status published on every (re)connect (the birth) and after every command that changes the mode or
+ * the rate: what the sensor is doing now.
+ */
+export const birthStatus = (type: SensorType, rateHz: number, mode: "awake" | "asleep" = "awake"): string =>
   JSON.stringify({
     state: "online",
-    mode: "awake",
+    mode,
     sample_hz: rateHz,
     type,
     model: SIM_MODEL,

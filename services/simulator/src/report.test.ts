@@ -13,6 +13,12 @@ const stats = (over: Partial<FleetStats>): FleetStats => ({
   positions_acked: 0,
   publish_errors: 0,
   connect_errors: 0,
+  asleep: 0,
+  commands_received: 0,
+  acks_ok: 0,
+  acks_error: 0,
+  commands_ignored: 0,
+  commands_malformed: 0,
   last_error: null,
   started_at: "2026-11-23T08:00:00.000000Z",
   elapsed_s: 0,
@@ -30,6 +36,15 @@ describe("report", () => {
       formatProgress(b, { ...b, connected: 9, publish_errors: 2, last_error: "sim-03: connect ECONNREFUSED" }),
     ).toBe(
       "sent 12000 readings (0/s), acked 11990, 9/10 connected, 2 publish errors; last error: sim-03: connect ECONNREFUSED",
+    );
+  });
+
+  it("says how many sensors are asleep and what became of the commands", () => {
+    const s = stats({ elapsed_s: 5, readings_sent: 50, readings_acked: 50, asleep: 3 });
+    expect(formatProgress(undefined, s)).toBe("sent 50 readings (10/s), acked 50, 10/10 connected, 3 asleep");
+    const c = { ...s, commands_received: 7, acks_ok: 4, acks_error: 2, commands_ignored: 1 };
+    expect(formatProgress(undefined, c)).toBe(
+      "sent 50 readings (10/s), acked 50, 10/10 connected, 3 asleep; commands: 7 received, 4 acked ok, 2 acked error, 1 ignored",
     );
   });
 

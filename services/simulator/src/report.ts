@@ -8,7 +8,12 @@ export function formatProgress(previous: FleetStats | undefined, current: FleetS
   let line =
     `sent ${current.readings_sent} readings (${rate}/s), acked ${current.readings_acked}, ` +
     `${current.connected}/${current.sensors} connected`;
+  if (current.asleep > 0) line += `, ${current.asleep} asleep`;
   if (current.publish_errors > 0) line += `, ${current.publish_errors} publish errors`;
+  if (current.commands_received > 0) {
+    line += `; commands: ${current.commands_received} received, ${current.acks_ok} acked ok, ${current.acks_error} acked error`;
+    if (current.commands_ignored > 0) line += `, ${current.commands_ignored} ignored`;
+  }
   if (current.last_error !== null && current.connected < current.sensors) line += `; last error: ${current.last_error}`;
   return line;
 }

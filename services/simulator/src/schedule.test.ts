@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { messageDueUs, phaseOffsetUs, sampleTimeUs, sensorId, sensorIds } from "./schedule.js";
+import { messageDueUs, phaseOffsetUs, reanchor, sampleTimeUs, sensorId, sensorIds } from "./schedule.js";
 
 const T0 = 1_795_000_000_123_456;
 
@@ -28,6 +28,19 @@ describe("sample times", () => {
     const clock = { t0Us: T0, rateHz: 20, batch: 5 };
     expect(messageDueUs(clock, 0)).toBe(T0 + 200_000);
     expect(messageDueUs(clock, 5)).toBe(T0 + 450_000);
+  });
+});
+
+describe("reanchor", () => {
+  it("puts sample k at the given time at the new rate, exactly spaced from there on", () => {
+    const clock = { t0Us: T0, rateHz: 3, batch: 2 };
+    const at = T0 + 5_000_001;
+    const next = reanchor(clock, 7, at, 7);
+    expect(next.rateHz).toBe(7);
+    expect(next.batch).toBe(2);
+    expect(sampleTimeUs(next, 7)).toBe(at);
+    expect(sampleTimeUs(next, 14)).toBe(at + 1_000_000);
+    expect(sampleTimeUs(next, 7 + 7_000_000)).toBe(at + 1_000_000_000_000);
   });
 });
 

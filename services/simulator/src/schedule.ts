@@ -16,6 +16,16 @@ export const sampleTimeUs = (clock: SensorClock, k: number): number =>
 export const messageDueUs = (clock: SensorClock, firstK: number): number =>
   sampleTimeUs(clock, firstK + clock.batch - 1);
 
+/**
+ * The clock at `rateHz` whose sample `k` is taken exactly at `atUs`: after a rate change or a wake-up the sample
+ * index (`seq`) carries on and later times stay exact multiples of the new period from there (no drift).
+ */
+export const reanchor = (clock: SensorClock, k: number, atUs: number, rateHz: number): SensorClock => ({
+  t0Us: atUs - Math.round((k * 1_000_000) / rateHz),
+  rateHz,
+  batch: clock.batch,
+});
+
 const messagePeriodUs = (rateHz: number, batch: number): number => (batch * 1_000_000) / rateHz;
 
 /**
