@@ -1,21 +1,16 @@
 import { deviceTopicFor } from "@sensorstream/contracts";
 import { sleep, within } from "./async-util.js";
-import {
-  type AckPayload,
-  behaviourFor,
-  type CommandBehaviour,
-  decideCommand,
-  type Effect,
-  remember,
-} from "./commands.js";
+import { behaviourFor, type CommandBehaviour } from "./commands.js";
 import { createCounters, snapshot } from "./counters.js";
 import { DueQueue } from "./due-queue.js";
-import type { LinkSpec, OpenLink, SensorLink } from "./link.js";
+import { createCommandHandling } from "./fleet-commands.js";
+import type { LinkSpec, OpenLink } from "./link.js";
 import { openMqttLink } from "./mqtt-link.js";
 import { type FleetOptions, type FleetStats, resolveFleetOptions } from "./options.js";
-import { birthStatus, buildDataMessage, SHUTDOWN_STATUS, WILL_STATUS } from "./payload.js";
-import { messageDueUs, phaseOffsetUs, reanchor, type SensorClock, sampleTimeUs, sensorIds } from "./schedule.js";
-import { createSignal, type SensorType, type Signal } from "./signals.js";
+import { buildDataMessage, SHUTDOWN_STATUS, WILL_STATUS } from "./payload.js";
+import { messageDueUs, phaseOffsetUs, sensorIds } from "./schedule.js";
+import { createSignal } from "./signals.js";
+import type { VirtualSensor } from "./virtual-sensor.js";
 
 export type Fleet = {
   /** `${idPrefix}-${n}`, n = 1..sensors, zero-padded (or the ids given). */
@@ -31,28 +26,6 @@ export type Fleet = {
 
 /** Seams for tests: the MQTT connection and the clock (epoch microseconds). */
 export type FleetDeps = { openLink?: OpenLink; nowUs?: () => number };
-
-type VirtualSensor = {
-  index: number;
-  id: string;
-  type: SensorType;
-  signal: Signal;
-  clock: SensorClock;
-  dataTopic: string;
-  statusTopic: string;
-  commandsPrefix: string;
-  behaviour: CommandBehaviour;
-  asleep: boolean;
-  /** Bumped on every reschedule: queue entries with an older tag are stale and dropped. */
-  gen: number;
-  /** Acks of the commands answered lately, by command id (resends get the same ack). */
-  answered: Map<string, AckPayload>;
-  /** First sample index of the next message. */
-  nextK: number;
-  inflight: number;
-  connected: boolean;
-  link: SensorLink | undefined;
-};
 
 /** Sub-millisecond wall-clock time that never jumps backwards within the process. */
 const wallClockUs = (): number => Math.round((performance.timeOrigin + performance.now()) * 1000);
@@ -162,70 +135,12 @@ export function startFleet(options: FleetOptions, deps: FleetDeps = {}): Fleet {
     });
   };
 
-  const publishStatus = (s: VirtualSensor): void => {
-    const status = birthStatus(s.type, s.clock.rateHz, s.asleep ? "asleep" : "awake");
-    s.link?.publish(s.statusTopic, status, true, (err) => {
-      if (err) c.lastError = `${s.id}: status: ${err.message}`;
-    });
-  };
-
-  // ---- commands ----------------------------------------------------------------------------
-  const publishAck = (s: VirtualSensor, ack: AckPayload): void => {
-    if (ack.status === "ok") c.acksOk++;
-    else c.acksError++;
-    s.link?.publish(deviceTopicFor(s.id, "acks"), JSON.stringify(ack), false, (err) => {
-      if (err) c.lastError = `${s.id}: ack: ${err.message}`;
-    });
-  };
-
-  const onCommand = (s: VirtualSensor, topic: string, payload: Buffer): void => {
-    if (stopping || !topic.startsWith(s.commandsPrefix)) return;
-    c.commandsReceived++;
-    const d = decideCommand(topic.slice(s.commandsPrefix.length), payload, nowUs(), s.behaviour, s.answered);
-    if (d.kind === "malformed") {
-      c.commandsMalformed++;
-      c.lastError = `${s.id}: command: ${d.error}`;
-      return;
-    }
-    if (d.kind === "ignored") {
-      c.commandsIgnored++;
-      return;
-    }
-    if (d.kind === "answer") {
-      remember(s.answered, d.ack);
-      if (d.effect !== undefined) {
-        apply(s, d.effect);
-        publishStatus(s);
-      }
-    }
-    publishAck(s, d.ack);
-  };
-
-  /** Where a woken or re-rated sensor's next sample goes: now, and never at or before the last one taken. */
-  const resumeAt = (s: VirtualSensor): number =>
-    s.nextK === 0 ? nowUs() : Math.max(nowUs(), sampleTimeUs(s.clock, s.nextK - 1) + 1);
-
-  const apply = (s: VirtualSensor, e: Effect): void => {
-    if (e.kind === "sleep") {
-      if (!s.asleep) c.asleep++;
-      s.asleep = true;
-      // The queue entry goes stale: nothing is scheduled for a sleeping sensor (no polling).
-      s.gen++;
-      return;
-    }
-    if (e.kind === "awake") {
-      if (!s.asleep) return;
-      s.asleep = false;
-      c.asleep--;
-    }
-    const rateHz = e.kind === "rate" ? e.hz : s.clock.rateHz;
-    if (s.asleep) {
-      s.clock = { ...s.clock, rateHz };
-      return;
-    }
-    s.clock = reanchor(s.clock, s.nextK, resumeAt(s), rateHz);
-    schedule(s, messageDueUs(s.clock, s.nextK));
-  };
+  const { onCommand, publishStatus } = createCommandHandling({
+    c,
+    nowUs,
+    stopping: () => stopping,
+    schedule: (s, at) => schedule(s, at),
+  });
 
   // ---- the one scheduler -----------------------------------------------------------------
   const queue = new DueQueue();
