@@ -6,6 +6,7 @@
 ALTER TABLE sensors OWNER TO sensorstream_registry;
 ALTER TABLE sensor_presence_history OWNER TO sensorstream_registry;
 ALTER TABLE mqtt_subscribers OWNER TO sensorstream_registry;
+ALTER TABLE commands OWNER TO sensorstream_command;
 ALTER TABLE measurements OWNER TO sensorstream_measurement_ingester;
 ALTER TABLE positions OWNER TO sensorstream_measurement_ingester;
 ALTER TABLE sensor_logs OWNER TO sensorstream_log_ingester;
@@ -13,7 +14,7 @@ ALTER TABLE sensor_logs OWNER TO sensorstream_log_ingester;
 
 -- Every service reads schema_migrations: a service checks at start that nothing is left to migrate.
 GRANT SELECT ON schema_migrations
-   TO sensorstream_gateway, sensorstream_registry, sensorstream_measurement_ingester,
+   TO sensorstream_gateway, sensorstream_registry, sensorstream_command, sensorstream_measurement_ingester,
       sensorstream_log_ingester, sensorstream_api;
 
 -- gateway: sensor and subscriber credentials, read only.
@@ -26,6 +27,9 @@ GRANT SELECT ON sensors, mqtt_subscribers TO sensorstream_gateway;
 GRANT SELECT ON ALL TABLES IN SCHEMA public TO sensorstream_api;
 GRANT INSERT, UPDATE, DELETE ON sensors, mqtt_subscribers TO sensorstream_api;
 REVOKE DELETE ON measurements, positions, sensor_logs FROM sensorstream_api;
+-- api: issues commands (INSERT, through libs/commands, the command service's module); their lifecycle is the
+-- command service's alone.
+GRANT INSERT ON commands TO sensorstream_api;
 
 -- Grafana's dashboards: read only.
 GRANT SELECT ON ALL TABLES IN SCHEMA public TO grafana_reader;

@@ -127,6 +127,7 @@ describe("database roles on TimescaleDB (PGlite)", () => {
       const byName = Object.fromEntries(owners.rows.map((r) => [r.t, r.owner]));
       expect(byName).toMatchObject({
         sensors: "sensorstream_registry",
+        commands: "sensorstream_command",
         measurements: "sensorstream_measurement_ingester",
         sensor_logs: "sensorstream_log_ingester",
         schema_migrations: "sensorstream_migrator",

@@ -25,8 +25,9 @@ const OWNERS: Record<string, string[]> = {
   registry: ["sensors", "sensor_presence_history", "mqtt_subscribers"],
   measurement_ingester: ["measurements", "positions"],
   log_ingester: ["sensor_logs"],
+  command: ["commands"],
 };
-const SERVICES = ["gateway", "registry", "measurement_ingester", "log_ingester", "api"] as const;
+const SERVICES = ["gateway", "registry", "command", "measurement_ingester", "log_ingester", "api"] as const;
 
 /** What a service other than the owner may write, and why (deploy/postgres/grants.sql). */
 const WRITES_BY_OTHERS: Record<string, Record<string, string[]>> = {
@@ -34,6 +35,8 @@ const WRITES_BY_OTHERS: Record<string, Record<string, string[]>> = {
   api: {
     sensors: ["INSERT", "UPDATE", "DELETE"],
     mqtt_subscribers: ["INSERT", "UPDATE", "DELETE"],
+    // Commands are issued through libs/commands (the command service's module); their lifecycle is the service's.
+    commands: ["INSERT"],
   },
 };
 
@@ -52,9 +55,16 @@ const urlAs = (user: string) => {
 };
 
 async function psqlRoles(): Promise<void> {
-  const vars = ["migrator", "gateway", "registry", "measurement_ingester", "log_ingester", "api", "grafana"].flatMap(
-    (r) => ["-v", `${r}_password=pw-${r}`],
-  );
+  const vars = [
+    "migrator",
+    "gateway",
+    "registry",
+    "command",
+    "measurement_ingester",
+    "log_ingester",
+    "api",
+    "grafana",
+  ].flatMap((r) => ["-v", `${r}_password=pw-${r}`]);
   await run("psql", [
     db.url,
     "-q",

@@ -23,6 +23,7 @@ const DECLARES: Record<string, readonly QueueSpec[]> = {
   "measurement-ingester": [QUEUES.measurements, QUEUES.measurementsPurge],
   "log-ingester": [QUEUES.logs, QUEUES.logsPurge],
   registry: [QUEUES.registry],
+  command: [QUEUES.commandAcks],
 };
 /** How each service declares at start: its topology; the API the data owners' purge queues it publishes deletions to. */
 const START: Record<string, (ch: ConfirmChannel) => Promise<unknown>> = {
@@ -38,6 +39,7 @@ const CONSUMES: Record<string, string | undefined> = {
   "measurement-ingester": QUEUES.measurements.name,
   "log-ingester": QUEUES.logs.name,
   registry: QUEUES.registry.name,
+  command: QUEUES.commandAcks.name,
 };
 /**
  * Queues a service may read without consuming them: RabbitMQ requires read on a queue to declare it
@@ -46,8 +48,8 @@ const CONSUMES: Record<string, string | undefined> = {
 const READS_TO_DECLARE: Record<string, readonly string[]> = {
   gateway: (DECLARES.gateway ?? []).map((q) => q.name),
 };
-/** Who publishes on the main exchange (devices' messages; presence changes; credential revocations). */
-const PUBLISHES = new Set(["gateway", "registry", "api"]);
+/** Who publishes on the main exchange (devices' messages; presence changes; credential revocations; commands). */
+const PUBLISHES = new Set(["gateway", "registry", "api", "command"]);
 
 const suffix = randomBytes(3).toString("hex");
 const userOf = (svc: string) => `ss_${suffix}_${svc}`;

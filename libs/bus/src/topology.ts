@@ -27,8 +27,14 @@ export const QUEUES = {
     maxLength: 1_000_000,
     deliveryLimit: 20,
   },
-  // No command.acks queue until the command service consumes it: a capped queue nobody reads would fill up
-  // and then make the gateway withhold PUBACKs for acks. Acks reach the registry meanwhile.
+  // The command service's own queue: sensors' acks, gateways' delivery reports, and presence (to resend what a
+  // sensor that came back has not acked). Acks reach the registry too (presence: the sensor was heard from).
+  commandAcks: {
+    name: "command.acks",
+    bindings: ["*.commands.ack", "*.commands.delivered", "*.presence"],
+    maxLength: 1_000_000,
+    deliveryLimit: 20,
+  },
   // One small queue per data owner for sensor deletions: each owner purges its own tables (see libs/ingest).
   measurementsPurge: { name: "measurements.purge", bindings: ["*.deleted"], maxLength: 100_000, deliveryLimit: 20 },
   logsPurge: { name: "logs.purge", bindings: ["*.deleted"], maxLength: 100_000, deliveryLimit: 20 },

@@ -1,4 +1,5 @@
 import { apiService } from "@sensorstream/api";
+import { commandService } from "@sensorstream/command";
 import { gatewayService } from "@sensorstream/gateway";
 import { logIngesterService } from "@sensorstream/log-ingester";
 import { measurementIngesterService } from "@sensorstream/measurement-ingester";
@@ -13,6 +14,7 @@ export const PLATFORM_SERVICES = [
   measurementIngesterService,
   logIngesterService,
   registryService,
+  commandService,
   gatewayService,
   apiService,
 ] as const;

@@ -1,0 +1,66 @@
+import { COMMAND_COLUMNS, type CommandRecord, type CommandRow, toCommandRecord } from "@sensorstream/commands";
+import type { Pool } from "@sensorstream/db";
+
+/** Why an ack changed nothing. */
+type BadAck = "unknown_command" | "other_sensor" | "duplicate";
+export type AckResult = { ok: true; command: CommandRecord } | { ok: false; reason: BadAck };
+
+/**
+ * The command service's writes to its `commands` table. Every transition is one conditional UPDATE, so a
+ * redelivered or duplicate message finds nothing left to change (idempotent), and a final state is never left.
+ */
+export class CommandStore {
+  constructor(private readonly pool: Pool) {}
+
+  /** A gateway handed the command to the sensor: queued -> sent (a later report changes nothing). */
+  async markSent(commandId: string, sensorId: string, at: Date): Promise<CommandRecord | undefined> {
+    const r = await this.pool.query<CommandRow>(
+      `UPDATE commands SET state = 'sent', sent_at = $3
+        WHERE command_id = $1 AND sensor_id = $2 AND state = 'queued'
+        RETURNING ${COMMAND_COLUMNS}`,
+      [commandId, sensorId, at],
+    );
+    const row = r.rows[0];
+    return row ? toCommandRecord(row) : undefined;
+  }
+
+  /** The sensor's ack: queued|sent -> acked|failed; otherwise says why nothing changed. */
+  async settle(commandId: string, sensorId: string, ok: boolean, error: string | null, at: Date): Promise<AckResult> {
+    const r = await this.pool.query<CommandRow>(
+      `UPDATE commands SET state = $3, settled_at = $5, error = $4
+        WHERE command_id = $1 AND sensor_id = $2 AND state IN ('queued', 'sent')
+        RETURNING ${COMMAND_COLUMNS}`,
+      [commandId, sensorId, ok ? "acked" : "failed", ok ? null : (error ?? "the sensor reported an error"), at],
+    );
+    const row = r.rows[0];
+    if (row) return { ok: true, command: toCommandRecord(row) };
+    const found = await this.pool.query<{ sensor_id: string }>("SELECT sensor_id FROM commands WHERE command_id = $1", [
+      commandId,
+    ]);
+    const other = found.rows[0];
+    if (!other) return { ok: false, reason: "unknown_command" };
+    return { ok: false, reason: other.sensor_id === sensorId ? "duplicate" : "other_sensor" };
+  }
+
+  /** What a sensor that came (back) online should receive: not yet acked, not expired, oldest first. */
+  async pending(sensorId: string, now: Date): Promise<CommandRecord[]> {
+    const r = await this.pool.query<CommandRow>(
+      `SELECT ${COMMAND_COLUMNS} FROM commands
+        WHERE sensor_id = $1 AND state IN ('queued', 'sent') AND expires_at > $2
+        ORDER BY issued_at, command_id`,
+      [sensorId, now],
+    );
+    return r.rows.map(toCommandRecord);
+  }
+
+  /** Marks every open command past its expiry as expired; returns them. */
+  async expireDue(now: Date): Promise<CommandRecord[]> {
+    const r = await this.pool.query<CommandRow>(
+      `UPDATE commands SET state = 'expired', settled_at = $1
+        WHERE state IN ('queued', 'sent') AND expires_at <= $1
+        RETURNING ${COMMAND_COLUMNS}`,
+      [now],
+    );
+    return r.rows.map(toCommandRecord);
+  }
+}

@@ -1,0 +1,3 @@
+export { type CommandConfig, commandConfigSchema } from "./config.js";
+export { commandService } from "./description.js";
+export { type CommandService, startCommand } from "./service.js";
