@@ -781,6 +781,10 @@ describe("HTTP API", () => {
           "post /api/subscribers",
           "get /api/subscribers",
           "delete /api/subscribers/{name}",
+          "post /api/sensors/{id}/commands",
+          "get /api/sensors/{id}/commands",
+          "post /api/commands",
+          "get /api/commands/{command_id}",
         ].sort(),
       );
       expect(doc.components.securitySchemes.bearer).toMatchObject({ type: "http", scheme: "bearer" });

@@ -206,6 +206,37 @@ export class SensorAdmin {
    * last entry of the previous page: two transitions of a sensor can share a timestamp, and consecutive ones
    * always differ in state, so a page boundary neither skips nor repeats them. Times keep their microseconds.
    */
+  /** The ids of the selected sensors that exist, in id order, at most `limit` of them. */
+  async selectIds(
+    selection: { ids: readonly string[] } | { type: string } | { all: true },
+    limit: number,
+  ): Promise<string[]> {
+    const byIds = "ids" in selection ? [...selection.ids] : null;
+    const type = "type" in selection ? selection.type : null;
+    const r = await this.pool.query<{ id: string }>(
+      `SELECT id FROM sensors WHERE ($1::text[] IS NULL OR id = ANY($1)) AND ($2::text IS NULL OR type = $2)
+        ORDER BY id LIMIT $3`,
+      [byIds, type, limit],
+    );
+    return r.rows.map((row) => row.id);
+  }
+
+  /**
+   * What commands asked these sensors to do (an operator action: the command was just issued). A null field
+   * leaves that setting as it was; the registry keeps writing what the sensors report.
+   */
+  async setDesired(
+    ids: readonly string[],
+    desired: { mode?: "awake" | "asleep" | undefined; sample_hz?: number | undefined },
+  ): Promise<void> {
+    await this.pool.query(
+      `UPDATE sensors SET desired_mode = COALESCE($2, desired_mode),
+         desired_sample_hz = COALESCE($3, desired_sample_hz), updated_at = now()
+       WHERE id = ANY($1)`,
+      [[...ids], desired.mode ?? null, desired.sample_hz ?? null],
+    );
+  }
+
   async presenceHistoryPage(
     id: string,
     page: { limit: number; before?: PresenceCursor | undefined },

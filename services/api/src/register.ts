@@ -1,5 +1,6 @@
 import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
+import { CommandAdmin } from "@sensorstream/commands";
 import type { Pool } from "@sensorstream/db";
 import { type Logger, type Registry, VERSION } from "@sensorstream/runtime";
 import { SensorAdmin, SubscriberAdmin } from "@sensorstream/sensors";
@@ -7,6 +8,7 @@ import type { FastifyInstance } from "fastify";
 import { jsonSchemaTransform, validatorCompiler } from "fastify-type-provider-zod";
 import { noRevocations, type Revocations } from "./adapters/bus/revocations.js";
 import { connectSensorEvents } from "./adapters/bus/sensor-events.js";
+import { commandRoutes } from "./adapters/http/commands.js";
 import type { Stores } from "./adapters/http/deps.js";
 import { ApiError, apiErrorHandler, errorBody } from "./adapters/http/errors.js";
 import { logRoutes } from "./adapters/http/logs.js";
@@ -51,6 +53,8 @@ export async function registerApi(app: FastifyInstance, deps: ApiDeps): Promise<
   app.addHook("onClose", () => events.close());
   const stores: Stores = {
     announce: events.announce,
+    commands: new CommandAdmin(deps.pool, deps.clock),
+    sendCommand: events.sendCommand,
     sensors: new SensorAdmin(deps.pool),
     subscribers: new SubscriberAdmin(deps.pool),
     logs: new LogStore(deps.pool),
@@ -68,6 +72,10 @@ export async function registerApi(app: FastifyInstance, deps: ApiDeps): Promise<
         { name: "logs", description: "what sensors logged" },
         { name: "measurements", description: "readings" },
         { name: "subscribers", description: "read-only MQTT credentials" },
+        {
+          name: "commands",
+          description: "sleep, awake, change_sample_frequency: issued, sent, acked, failed or expired",
+        },
       ],
       components: {
         securitySchemes: { bearer: { type: "http", scheme: "bearer", description: "the server's API_TOKEN" } },
@@ -104,6 +112,7 @@ export async function registerApi(app: FastifyInstance, deps: ApiDeps): Promise<
       logRoutes(api, deps.auth, stores);
       measurementRoutes(api, deps.auth, stores, clock);
       subscriberRoutes(api, deps.auth, stores);
+      commandRoutes(api, deps.auth, stores, deps.logger);
     },
     { prefix: "/api" },
   );

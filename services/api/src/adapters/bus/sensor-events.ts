@@ -1,8 +1,15 @@
 import { QUEUES, RabbitBus } from "@sensorstream/bus";
+import { type CommandRecord, devicePayload } from "@sensorstream/commands";
+import { commandRoutingKey } from "@sensorstream/contracts";
 import type { Logger, Registry } from "@sensorstream/runtime";
 import type { AnnounceDeletion } from "@sensorstream/sensors";
 
-export type SensorEvents = { announce: AnnounceDeletion; close(): Promise<void> };
+export type SensorEvents = {
+  announce: AnnounceDeletion;
+  /** Publishes a just-issued command to the gateways (confirmed, not mandatory); see sendCommand below. */
+  sendCommand(c: CommandRecord): Promise<void>;
+  close(): Promise<void>;
+};
 
 /**
  * Sensor deletions, to the services that own the sensor's data (confirmed, mandatory: a deletion nobody would
@@ -21,6 +28,13 @@ export async function connectSensorEvents(o: {
   return {
     announce: (routingKey, event) =>
       bus.publish(routingKey, Buffer.from(JSON.stringify(event)), { messageId: event.msg_id }),
+    // Not mandatory: no gateway replica bound (none running) is no error. The command is in the command
+    // service's table already; that service sends it again when the sensor's presence says it is back.
+    sendCommand: (c) =>
+      bus.publish(commandRoutingKey(c.sensor_id, c.name), Buffer.from(JSON.stringify(devicePayload(c))), {
+        messageId: c.command_id,
+        mandatory: false,
+      }),
     close: () => bus.close(),
   };
 }

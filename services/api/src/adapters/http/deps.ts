@@ -1,3 +1,4 @@
+import type { CommandAdmin, CommandRecord } from "@sensorstream/commands";
 import type { AnnounceDeletion, SensorAdmin, SubscriberAdmin } from "@sensorstream/sensors";
 import type { Revocations } from "../bus/revocations.js";
 import type { LogStore } from "../pg/log-store.js";
@@ -12,4 +13,8 @@ export type Stores = {
   revocations: Revocations;
   /** Publishes a sensor's deletion to the owners of its data. */
   announce: AnnounceDeletion;
+  /** Commands, through the command service's module (libs/commands). */
+  commands: CommandAdmin;
+  /** Publishes a just-issued command to the gateways. */
+  sendCommand: (c: CommandRecord) => Promise<void>;
 };

@@ -14,6 +14,8 @@ const ERROR_CODES = [
   "unauthorized",
   "sensor_not_found",
   "subscriber_not_found",
+  "command_not_found",
+  "too_many_sensors",
   "route_not_found",
   "sensor_exists",
   "subscriber_exists",
