@@ -17,6 +17,9 @@ GRANT SELECT ON schema_migrations
    TO sensorstream_gateway, sensorstream_registry, sensorstream_command, sensorstream_measurement_ingester,
       sensorstream_log_ingester, sensorstream_api;
 
+-- registry: an ok ack sets the sensor's reported mode or rate from the acked command (read only).
+GRANT SELECT ON commands TO sensorstream_registry;
+
 -- gateway: sensor and subscriber credentials, read only.
 GRANT SELECT ON sensors, mqtt_subscribers TO sensorstream_gateway;
 

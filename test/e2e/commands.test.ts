@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { type CommandService, commandService } from "@sensorstream/command";
 import { CommandAdmin, type CommandRecord } from "@sensorstream/commands";
 import { COMMAND_NAMES, type CommandName } from "@sensorstream/contracts";
+import { registryService } from "@sensorstream/registry";
 import amqp from "amqplib";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -178,5 +179,33 @@ describe("the command service", () => {
       },
     );
     expect((await sent()).map((m) => m.command_id)).toStrictEqual([open.command_id]);
+  });
+  it("has the registry set the reported mode and rate from ok acks, so in_sync follows", async () => {
+    const registry = await startService(registryService, {
+      AMQP_URL: vhost.url,
+      DATABASE_URL: db.url,
+      REGISTRATION: "manual",
+    });
+    try {
+      await db.query("INSERT INTO sensors (id, desired_mode, desired_sample_hz) VALUES ('s-sync', 'asleep', 7)");
+      const sleep = await issue("s-sync", "sleep");
+      const rate = (await admin.issue(["s-sync"], { name: "change_sample_frequency", args: { hz: 7 }, ttlS: 300 }))[0];
+      const failed = (await admin.issue(["s-sync"], { name: "awake", args: {}, ttlS: 300 }))[0];
+      await publishDirect(vhost.url, [
+        ack("s-sync", sleep.command_id, "ok"),
+        ack("s-sync", rate?.command_id ?? "", "ok"),
+        ack("s-sync", failed?.command_id ?? "", "error", "no"),
+      ]);
+      const reported = async () =>
+        (
+          await db.query<{ m: string | null; hz: number | null }>(
+            "SELECT reported_mode AS m, reported_sample_hz AS hz FROM sensors WHERE id = 's-sync'",
+          )
+        )[0];
+      await waitFor(async () => (await reported())?.hz === 7, { message: "the reported rate was never set" });
+      expect(await reported()).toStrictEqual({ m: "asleep", hz: 7 });
+    } finally {
+      await registry.stop();
+    }
   });
 });

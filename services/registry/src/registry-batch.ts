@@ -1,6 +1,7 @@
 import { formatMicros, microsOf, type Presence } from "@sensorstream/contracts";
 import type { PresenceStore } from "./adapters/presence-store.js";
 import type { RegistryMessage } from "./adapters/registry-messages.js";
+import { ackedAfterLastStatus } from "./core/acked-commands.js";
 import type { Folded, SensorEvent } from "./core/fold.js";
 import { ackEvents } from "./handlers/ack.js";
 import { activityEvents } from "./handlers/activity.js";
@@ -30,6 +31,14 @@ const eventsOf = (m: RegistryMessage, source: number): SensorEvent[] => {
 };
 
 /** Sensor events a message stands for: what a batch's size is counted in. */
+/** What ackedAfterLastStatus needs of a message. */
+function ackItem(m: RegistryMessage): Parameters<typeof ackedAfterLastStatus>[0][number] {
+  if (m.kind === "status") return { kind: "status", sensorId: m.message.sensor_id };
+  if (m.kind !== "ack") return { kind: "other" };
+  const a = m.message;
+  return { kind: "ack", sensorId: a.sensor_id, commandId: a.ack.command_id, ok: a.ack.status === "ok" };
+}
+
 export const eventCount = (m: RegistryMessage): number => (m.kind === "activity" ? m.message.sensors.length : 1);
 
 /**
@@ -84,7 +93,7 @@ export function createBatchHandler(o: {
     async handle(messages: readonly RegistryMessage[]): Promise<Refusal[]> {
       const end = o.metrics.batchSeconds.startTimer();
       const events = messages.flatMap((m, i) => eventsOf(m, i));
-      const folded = await o.store.applyBatch(events);
+      const folded = await o.store.applyBatch(events, ackedAfterLastStatus(messages.map(ackItem)));
       await announceAll(folded);
       const unknown = count(messages, events, folded);
       end();

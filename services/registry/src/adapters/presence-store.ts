@@ -1,5 +1,6 @@
 import { formatMicros } from "@sensorstream/contracts";
 import type { Pool, PoolClient } from "@sensorstream/db";
+import type { AckedCommand } from "../core/acked-commands.js";
 import { type Folded, foldEvents, type SensorChange, type SensorEvent } from "../core/fold.js";
 import {
   MAX_SILENT_AFTER_S,
@@ -42,7 +43,7 @@ export class PresenceStore {
     private readonly registration: "auto" | "manual",
   ) {}
 
-  async applyBatch(events: readonly SensorEvent[]): Promise<Folded> {
+  async applyBatch(events: readonly SensorEvent[], acked: readonly AckedCommand[] = []): Promise<Folded> {
     if (events.length === 0) return { changes: [], outcomes: [] };
     const client = await this.pool.connect();
     try {
@@ -60,6 +61,7 @@ export class PresenceStore {
       const folded = foldEvents(new Map(rows.map((row) => [row.id, toState(row)])), events, this.policy);
       await this.#write(client, folded.changes);
       await this.#history(client, folded.changes);
+      for (const a of acked) await this.#reportAcked(client, a);
       await client.query("COMMIT");
       return folded;
     } catch (err) {
@@ -68,6 +70,26 @@ export class PresenceStore {
     } finally {
       client.release();
     }
+  }
+
+  /**
+   * An ok ack says the sensor now does what the command asked: its reported mode or rate. The command's name and
+   * args are read from the command service's table (reading is allowed; only the command service writes it).
+   */
+  async #reportAcked(client: PoolClient, a: AckedCommand): Promise<void> {
+    await client.query(
+      `UPDATE sensors s SET
+         reported_mode = CASE c.name WHEN 'sleep' THEN 'asleep' WHEN 'awake' THEN 'awake' ELSE s.reported_mode END,
+         reported_sample_hz = CASE WHEN c.name = 'change_sample_frequency' AND jsonb_typeof(c.args->'hz') = 'number'
+                                   THEN (c.args->>'hz')::float8 ELSE s.reported_sample_hz END
+        FROM commands c
+       WHERE c.command_id = $1 AND c.sensor_id = $2 AND s.id = c.sensor_id
+         -- a replayed ack of an older command must not undo what a newer acked one set
+         AND NOT EXISTS (SELECT FROM commands n WHERE n.sensor_id = c.sensor_id AND n.state = 'acked'
+                           AND n.issued_at > c.issued_at
+                           AND (n.name = 'change_sample_frequency') = (c.name = 'change_sample_frequency'))`,
+      [a.commandId, a.sensorId],
+    );
   }
 
   /**
