@@ -20,6 +20,9 @@ GRANT SELECT ON schema_migrations
 -- registry: an ok ack sets the sensor's reported mode or rate from the acked command (read only).
 GRANT SELECT ON commands TO sensorstream_registry;
 
+-- command: a sensor back online with a stale mode or rate is told again (desired vs reported, read only).
+GRANT SELECT ON sensors TO sensorstream_command;
+
 -- gateway: sensor and subscriber credentials, read only.
 GRANT SELECT ON sensors, mqtt_subscribers TO sensorstream_gateway;
 

@@ -208,4 +208,25 @@ describe("the command service", () => {
       await registry.stop();
     }
   });
+  it("tells a sensor back online with a stale mode or rate what it needs to converge, once per missing setting", async () => {
+    await sent();
+    await db.query(
+      "INSERT INTO sensors (id, desired_mode, reported_mode, desired_sample_hz, reported_sample_hz) VALUES ('s-stale', 'asleep', 'awake', 4, 4)",
+    );
+    await publishDirect(vhost.url, [presence("s-stale", "online")]);
+    await waitFor(async () => (await vhost.queueDepth(OUTBOUND)) === 1, { message: "no converging command was sent" });
+    const [cmd] = await sent();
+    expect(cmd).toMatchObject({ name: "sleep", args: {} });
+    const rows = await db.query<{ name: string; state: string }>(
+      "SELECT name, state FROM commands WHERE sensor_id = 's-stale'",
+    );
+    expect(rows).toStrictEqual([{ name: "sleep", state: "queued" }]);
+    // Online again before it acked: the pending sleep is resent, no second one is issued.
+    await publishDirect(vhost.url, [presence("s-stale", "online")]);
+    await waitFor(async () => (await vhost.queueDepth(OUTBOUND)) === 1, {
+      message: "the pending command was not resent",
+    });
+    expect((await sent()).map((c) => c.command_id)).toStrictEqual([cmd.command_id]);
+    expect(await metric("sensorstream_commands_converge_total", { name: "sleep" })).toBe(1);
+  });
 });

@@ -18,6 +18,11 @@ export function commandMetrics(registry: Registry) {
       name: "sensorstream_commands_resent_total",
       help: "Pending commands published again because their sensor came back (presence)",
     }),
+    converge: counter(registry, {
+      name: "sensorstream_commands_converge_total",
+      help: "Commands issued by the command service itself for a sensor back online with a stale mode or rate, by name",
+      labelNames: ["name"],
+    }),
     badAcks: counter(registry, {
       name: "sensorstream_commands_bad_acks_total",
       help: "Acks that changed nothing, by reason (unknown_command, other_sensor, duplicate, malformed)",

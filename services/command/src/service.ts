@@ -1,10 +1,11 @@
 import { RabbitBus } from "@sensorstream/bus";
-import { type CommandRecord, devicePayload } from "@sensorstream/commands";
+import { CommandAdmin, type CommandRecord, devicePayload } from "@sensorstream/commands";
 import { commandRoutingKey } from "@sensorstream/contracts";
 import { createPool, migrateWhenReachable, type TimescaleMode } from "@sensorstream/db";
 import type { Health, Logger, Registry } from "@sensorstream/runtime";
 import { CommandStore } from "./adapters/command-store.js";
 import { startCommandConsumer } from "./command-consumer.js";
+import type { Needed } from "./core/converge.js";
 import type { HandlerDeps } from "./handlers/deps.js";
 import { commandMetrics } from "./metrics.js";
 import { sweepExpired } from "./sweep.js";
@@ -20,6 +21,8 @@ export type CommandDeps = { logger: Logger; registry: Registry; health: Health; 
 export type CommandService = { stop(): Promise<void>; sweep(): Promise<number> };
 
 const NAME = "command";
+/** A converging command lives as long as an operator's by default (the API's DEFAULT_TTL_S). */
+const CONVERGE_TTL_S = 300;
 
 /**
  * Tracks every command from issue to a final state: gateways' delivery reports mark it sent, the sensor's ack
@@ -41,10 +44,17 @@ export async function startCommand(config: CommandSettings, deps: CommandDeps): 
     const body = Buffer.from(JSON.stringify(devicePayload(c)));
     await bus.publish(commandRoutingKey(c.sensor_id, c.name), body, { messageId: c.command_id, mandatory: false });
   };
+  const admin = new CommandAdmin(pool, clock);
+  const issue = async (sensorId: string, needed: readonly Needed[]) => {
+    const out: CommandRecord[] = [];
+    for (const n of needed) out.push(...(await admin.issue([sensorId], { ...n, ttlS: CONVERGE_TTL_S })));
+    return out;
+  };
   const handlerDeps: HandlerDeps = {
     store: new CommandStore(pool),
     metrics: commandMetrics(registry),
     send,
+    issue,
     clock,
     logger,
   };

@@ -1,5 +1,6 @@
 import { COMMAND_COLUMNS, type CommandRecord, type CommandRow, toCommandRecord } from "@sensorstream/commands";
 import type { Pool } from "@sensorstream/db";
+import type { SensorSettings } from "../core/converge.js";
 
 /** Why an ack changed nothing. */
 type BadAck = "unknown_command" | "other_sensor" | "duplicate";
@@ -62,5 +63,15 @@ export class CommandStore {
       [now],
     );
     return r.rows.map(toCommandRecord);
+  }
+  /** The registry's desired and reported mode and rate of a sensor (read only: the registry owns `sensors`). */
+  async settings(sensorId: string): Promise<SensorSettings | undefined> {
+    const r = await this.pool.query<SensorSettings>(
+      `SELECT desired_mode AS "desiredMode", reported_mode AS "reportedMode", desired_sample_hz AS "desiredHz",
+              reported_sample_hz AS "reportedHz"
+         FROM sensors WHERE id = $1`,
+      [sensorId],
+    );
+    return r.rows[0];
   }
 }
