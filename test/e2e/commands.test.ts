@@ -229,4 +229,18 @@ describe("the command service", () => {
     expect((await sent()).map((c) => c.command_id)).toStrictEqual([cmd.command_id]);
     expect(await metric("sensorstream_commands_converge_total", { name: "sleep" })).toBe(1);
   });
+  it("publishes again a queued command of a reachable sensor whose last publish is older than COMMAND_RETRY_S", async () => {
+    await sent();
+    await db.query("INSERT INTO sensors (id, presence) VALUES ('s-lost', 'online'), ('s-away', 'offline')");
+    const lost = await issue("s-lost", "awake");
+    await issue("s-away", "awake");
+    await db.query(
+      "UPDATE commands SET published_at = now() - interval '1 hour' WHERE sensor_id IN ('s-lost', 's-away')",
+    );
+    await svc.service.sweep();
+    expect((await sent()).map((c) => c.command_id)).toStrictEqual([lost.command_id]);
+    // Just published: the next sweep leaves it alone.
+    await svc.service.sweep();
+    expect(await sent()).toStrictEqual([]);
+  });
 });

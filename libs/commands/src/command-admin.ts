@@ -27,8 +27,8 @@ export class CommandAdmin {
     const issued = this.now();
     const ids = sensorIds.map(() => randomUUID());
     const r = await this.pool.query<CommandRow>(
-      `INSERT INTO commands (command_id, sensor_id, name, args, issued_at, expires_at)
-       SELECT u.id, u.sensor_id, $3, $4, $5, $6
+      `INSERT INTO commands (command_id, sensor_id, name, args, issued_at, expires_at, published_at)
+       SELECT u.id, u.sensor_id, $3, $4, $5, $6, $5
          FROM unnest($1::uuid[], $2::text[]) AS u(id, sensor_id)
        RETURNING ${COMMAND_COLUMNS}`,
       [ids, sensorIds, c.name, c.args, new Date(issued), new Date(issued + c.ttlS * 1000)],

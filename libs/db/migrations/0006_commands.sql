@@ -10,6 +10,8 @@ CREATE TABLE IF NOT EXISTS commands (
   issued_at   timestamptz NOT NULL,
   expires_at  timestamptz NOT NULL,
   sent_at     timestamptz,
+  -- when it was last published to the gateways (by the API on issue, by the command service on a resend)
+  published_at timestamptz NOT NULL,
   -- when the final state was reached (acked, failed or expired)
   settled_at  timestamptz,
   error       text

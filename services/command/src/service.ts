@@ -8,7 +8,7 @@ import { startCommandConsumer } from "./command-consumer.js";
 import type { Needed } from "./core/converge.js";
 import type { HandlerDeps } from "./handlers/deps.js";
 import { commandMetrics } from "./metrics.js";
-import { sweepExpired } from "./sweep.js";
+import { retryStale, sweepExpired } from "./sweep.js";
 
 export type CommandSettings = {
   AMQP_URL: string;
@@ -16,6 +16,7 @@ export type CommandSettings = {
   TIMESCALEDB: TimescaleMode;
   DB_POOL_SIZE: number;
   COMMAND_SWEEP_S: number;
+  COMMAND_RETRY_S: number;
 };
 export type CommandDeps = { logger: Logger; registry: Registry; health: Health; clock?: () => number };
 export type CommandService = { stop(): Promise<void>; sweep(): Promise<number> };
@@ -38,11 +39,13 @@ export async function startCommand(config: CommandSettings, deps: CommandDeps): 
   health.register("command_database", () => dbOk);
 
   const bus = new RabbitBus({ url: config.AMQP_URL, name: NAME, logger, registry });
+  const store = new CommandStore(pool);
   // Not mandatory: with no gateway bound (none running, or the sensor's replica restarting) the command stays in
-  // the table and is sent again when the sensor's presence says it is back.
+  // the table and is sent again when the sensor's presence says it is back (or by the retry sweep).
   const send = async (c: CommandRecord) => {
     const body = Buffer.from(JSON.stringify(devicePayload(c)));
     await bus.publish(commandRoutingKey(c.sensor_id, c.name), body, { messageId: c.command_id, mandatory: false });
+    await store.published([c.command_id], new Date(clock()));
   };
   const admin = new CommandAdmin(pool, clock);
   const issue = async (sensorId: string, needed: readonly Needed[]) => {
@@ -51,7 +54,7 @@ export async function startCommand(config: CommandSettings, deps: CommandDeps): 
     return out;
   };
   const handlerDeps: HandlerDeps = {
-    store: new CommandStore(pool),
+    store,
     metrics: commandMetrics(registry),
     send,
     issue,
@@ -73,7 +76,7 @@ export async function startCommand(config: CommandSettings, deps: CommandDeps): 
   let sweeping: Promise<number> = Promise.resolve(0);
   const sweep = () => {
     sweeping = sweeping
-      .then(() => sweepExpired(handlerDeps))
+      .then(async () => (await sweepExpired(handlerDeps)) + (await retryStale(handlerDeps, config.COMMAND_RETRY_S)))
       .catch((err) => {
         logger.warn({ err }, "expiry sweep failed");
         return 0;

@@ -54,6 +54,32 @@ export class CommandStore {
     return r.rows.map(toCommandRecord);
   }
 
+  /**
+   * Queued commands of reachable sensors (presence online or asleep) last published more than `olderThan` ago:
+   * their publish was lost (bus down when issued, or the sensor's gateway replica restarting). Oldest first.
+   */
+  async stale(now: Date, olderThan: Date, limit: number): Promise<CommandRecord[]> {
+    const r = await this.pool.query<CommandRow>(
+      `SELECT ${COMMAND_COLUMNS.split(", ")
+        .map((c) => `c.${c}`)
+        .join(", ")}
+         FROM commands c JOIN sensors s ON s.id = c.sensor_id
+        WHERE c.state = 'queued' AND c.expires_at > $1 AND c.published_at < $2 AND s.presence IN ('online', 'asleep')
+        ORDER BY c.issued_at LIMIT $3`,
+      [now, olderThan, limit],
+    );
+    return r.rows.map(toCommandRecord);
+  }
+
+  /** Records a (re)publish, so the retry sweep waits a full interval before the next. */
+  async published(commandIds: readonly string[], at: Date): Promise<void> {
+    if (commandIds.length === 0) return;
+    await this.pool.query("UPDATE commands SET published_at = $2 WHERE command_id = ANY($1::uuid[])", [
+      [...commandIds],
+      at,
+    ]);
+  }
+
   /** Marks every open command past its expiry as expired; returns them. */
   async expireDue(now: Date): Promise<CommandRecord[]> {
     const r = await this.pool.query<CommandRow>(
