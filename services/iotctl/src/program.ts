@@ -1,0 +1,48 @@
+import { Command, Option } from "commander";
+import { DEFAULT_API } from "./context.js";
+import type { ExitCode } from "./errors.js";
+import type { Io } from "./io.js";
+import { OUTPUT_FORMATS } from "./output.js";
+import { addCommandVerbs } from "./verbs/commands.js";
+import { addIssueVerbs } from "./verbs/issue.js";
+import { addSensorVerbs } from "./verbs/sensors.js";
+
+const FOOTER = `
+Environment:
+  IOTCTL_API    the API's base URL, as --api (default ${DEFAULT_API})
+  IOTCTL_TOKEN  the API's bearer token (API_TOKEN), as --token
+
+Exit codes:
+  0  done; with --wait: every command was acked
+  1  with --wait: a command failed or expired; or the selection matched no sensor
+  2  usage error: nothing was sent
+  3  the API was unreachable or answered with an error
+  4  --wait timed out with commands still queued or sent
+
+Examples:
+  iotctl sensors list --type vibration
+  iotctl sleep crane-7 --wait
+  iotctl set-frequency 5 --type vibration --ttl 300 --wait --timeout 120
+  iotctl commands list crane-7 --state failed -o json`;
+
+/** The command tree. Settings given to the program before adding verbs are inherited by every verb. */
+export function buildProgram(io: Io, exit: (code: ExitCode) => void): Command {
+  const program = new Command("iotctl")
+    .description("operate a sensorstream fleet through its HTTP API: sensors, and commands to them")
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
+    .exitOverride()
+    .configureHelp({ showGlobalOptions: true })
+    .showHelpAfterError("(iotctl <verb> --help shows the options)")
+    .option("--api <url>", `API base URL (env IOTCTL_API, default ${DEFAULT_API})`)
+    .option("--token <token>", "bearer token (env IOTCTL_TOKEN); needed for commands, and for reads unless open")
+    .addOption(
+      new Option("-o, --output <format>", "table or json (default: table on a terminal, json otherwise)").choices(
+        OUTPUT_FORMATS,
+      ),
+    )
+    .addHelpText("after", FOOTER);
+  addSensorVerbs(program, io);
+  addIssueVerbs(program, io, exit);
+  addCommandVerbs(program, io);
+  return program;
+}
