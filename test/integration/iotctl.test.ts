@@ -1,0 +1,111 @@
+/**
+ * iotctl against the real HTTP API (PostgreSQL behind it): what `-o json` prints is what the API holds,
+ * and its errors and exit codes follow the API's answers.
+ */
+import { registerApi } from "@sensorstream/api";
+import { migrate } from "@sensorstream/db";
+import { EXIT, type Io, run } from "@sensorstream/iotctl";
+import { createHttpServer, createRegistry, Health, listen, silentLogger } from "@sensorstream/runtime";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestVhost, type TestVhost } from "../fixtures/amqp.js";
+import { createTestDatabase, type TestDatabase } from "../fixtures/pg.js";
+
+const TOKEN = "iotctl-api-token-0123456789";
+
+async function iotctl(args: string[], env: Record<string, string>) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const io: Io = {
+    stdout: (t) => out.push(t),
+    stderr: (t) => err.push(t),
+    env,
+    stdoutIsTTY: false,
+    stderrIsTTY: false,
+    fetch: globalThis.fetch,
+    now: Date.now,
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    pollIntervalMs: 50,
+  };
+  const code = await run(args, io);
+  return { code, stdout: out.join(""), stderr: err.join("") };
+}
+
+describe("iotctl against the HTTP API", () => {
+  let db: TestDatabase;
+  let vhost: TestVhost;
+  let pool: pg.Pool;
+  let app: ReturnType<typeof createHttpServer>;
+  let env: Record<string, string>;
+
+  beforeAll(async () => {
+    db = await createTestDatabase("iotctl");
+    vhost = await createTestVhost("iotctl");
+    pool = new pg.Pool({ connectionString: db.url, max: 2 });
+    await migrate(pool, { logger: silentLogger(), timescale: "auto" });
+    app = createHttpServer({ registry: createRegistry(), health: new Health() });
+    await registerApi(app, {
+      pool,
+      amqpUrl: vhost.url,
+      logger: silentLogger(),
+      registry: createRegistry(),
+      auth: { token: TOKEN, readAccess: "token" },
+    });
+    const url = `http://127.0.0.1:${await listen(app, 0, "127.0.0.1")}`;
+    env = { IOTCTL_API: url, IOTCTL_TOKEN: TOKEN };
+    for (const [id, type] of [
+      ["crane-1", "vibration"],
+      ["crane-2", "vibration"],
+      ["room-1", "temperature"],
+    ]) {
+      const res = await fetch(`${url}/api/sensors`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" },
+        body: JSON.stringify({ id, type, metadata: { site: "dock 4" } }),
+      });
+      expect(res.status).toBe(201);
+    }
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await pool?.end();
+    await db?.drop();
+    await vhost?.drop();
+  });
+
+  it("sensors list -o json prints the registered sensors, filtered by type", async () => {
+    const all = await iotctl(["sensors", "list", "-o", "json"], env);
+    expect(all.code).toBe(EXIT.ok);
+    const sensors = JSON.parse(all.stdout) as { id: string; type: string; presence: string; in_sync: boolean }[];
+    expect(sensors.map((s) => [s.id, s.type])).toStrictEqual([
+      ["crane-1", "vibration"],
+      ["crane-2", "vibration"],
+      ["room-1", "temperature"],
+    ]);
+    const vib = await iotctl(["sensors", "list", "--type", "vibration", "--limit", "1", "-o", "json"], env);
+    expect((JSON.parse(vib.stdout) as { id: string }[]).map((s) => s.id)).toStrictEqual(["crane-1"]);
+    const online = await iotctl(["sensors", "list", "--state", "online", "-o", "json"], env);
+    expect(JSON.parse(online.stdout)).toStrictEqual([]);
+  });
+
+  it("sensors get -o json prints the API's sensor, the same as GET /api/sensors/{id}", async () => {
+    const r = await iotctl(["sensors", "get", "room-1", "-o", "json"], env);
+    expect(r.code).toBe(EXIT.ok);
+    const direct = await fetch(`${env.IOTCTL_API}/api/sensors/room-1`, {
+      headers: { authorization: `Bearer ${TOKEN}` },
+    });
+    expect(JSON.parse(r.stdout)).toStrictEqual(await direct.json());
+    expect(JSON.parse(r.stdout)).toMatchObject({ id: "room-1", type: "temperature", metadata: { site: "dock 4" } });
+  });
+
+  it("maps the API's 404 and 401 to messages that say what to do, and exit 3", async () => {
+    const unknown = await iotctl(["sensors", "get", "nope-1"], env);
+    expect(unknown.code).toBe(EXIT.api);
+    expect(unknown.stderr).toMatch(/^iotctl: unknown sensor: there is no sensor "nope-1"/);
+    const { IOTCTL_TOKEN: _t, ...noToken } = env;
+    const refused = await iotctl(["sensors", "list"], noToken);
+    expect(refused.code).toBe(EXIT.api);
+    expect(refused.stderr).toMatch(/the API needs a token: set IOTCTL_TOKEN/);
+  });
+});
