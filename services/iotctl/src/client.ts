@@ -58,6 +58,7 @@ export class ApiClient {
     return new CliError(
       `cannot reach the API at ${this.base} (${why}): start it (npm start) or point --api / IOTCTL_API at it`,
       EXIT.api,
+      true,
     );
   }
 
@@ -80,6 +81,10 @@ export class ApiClient {
         EXIT.api,
       );
     }
-    return new CliError(`the API answered ${status}${code ? ` ${code}` : ""}: ${said}${details}`, EXIT.api);
+    return new CliError(
+      `the API answered ${status}${code ? ` ${code}` : ""}: ${said}${details}`,
+      EXIT.api,
+      status >= 500,
+    );
   }
 }

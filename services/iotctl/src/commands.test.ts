@@ -21,8 +21,12 @@ describe("iotctl commands", () => {
   });
   afterAll(() => api.stop());
 
-  const iotctl = async (args: string[], env: Record<string, string> = { IOTCTL_TOKEN: FakeApi.token }) => {
-    const r = recordingIo({ env });
+  const iotctl = async (
+    args: string[],
+    env: Record<string, string> = { IOTCTL_TOKEN: FakeApi.token },
+    stderrTty = false,
+  ) => {
+    const r = recordingIo({ env, stderrTty });
     const code = await run(["--api", api.url, ...args], r.io);
     return { code, stdout: r.stdout(), stderr: r.stderr() };
   };
@@ -119,6 +123,24 @@ describe("iotctl commands", () => {
       "ok-2": "acked",
     });
     expect(r.stderr).toMatch(/gave up waiting after 0.1 s/);
+  });
+
+  it("--wait rewrites one progress line in place on a terminal", async () => {
+    const r = await iotctl(["sleep", "ok-1", "--wait"], undefined, true);
+    expect(r.code).toBe(EXIT.ok);
+    const frames = r.stderr.split("\r\x1b[2K").slice(1);
+    expect(frames.at(0)).toBe("waiting: 1 command(s): 0 acked, 0 failed, 0 expired, 1 pending (1 queued, 0 sent)");
+    expect(frames.at(-1)).toBe("waiting: 1 command(s): 1 acked, 0 failed, 0 expired, 0 pending (0 queued, 0 sent)\n");
+  });
+
+  it("--wait waits out an API that answers 503 for a while", async () => {
+    api.unavailableCommandGets = 2;
+    const r = await iotctl(["sleep", "ok-1", "--wait"]);
+    expect(r.code).toBe(EXIT.ok);
+    expect(r.stderr.match(/the API answered 503 database_unavailable.*asking again until the timeout/g)?.length).toBe(
+      2,
+    );
+    expect(JSON.parse(r.stdout)).toMatchObject({ commands: [{ state: "acked" }] });
   });
 
   it("gets a command and lists a sensor's commands with a state filter and the next page's cursor", async () => {

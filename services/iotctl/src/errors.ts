@@ -20,6 +20,8 @@ export class CliError extends Error {
   constructor(
     message: string,
     readonly exitCode: ExitCode,
+    /** The API was unreachable or overloaded (5xx): asking again later may work. */
+    readonly transient = false,
   ) {
     super(message);
     this.name = "CliError";

@@ -27,6 +27,8 @@ const TOKEN = "fake-token-0123456789";
 export class FakeApi {
   readonly requests: Seen[] = [];
   readonly commands = new Map<string, Cmd>();
+  /** This many GETs of a command answer 503 before the next one is served (an API restarting mid --wait). */
+  unavailableCommandGets = 0;
   private server: Server | undefined;
   url = "";
 
@@ -122,6 +124,10 @@ export class FakeApi {
       return { status: 202, body: { commands, count: commands.length } };
     }
     if (method === "GET" && p[1] === "commands" && p[2] && p.length === 3) {
+      if (this.unavailableCommandGets > 0) {
+        this.unavailableCommandGets -= 1;
+        return { status: 503, error: "database_unavailable", message: "the database is not reachable right now" };
+      }
       const c = this.commands.get(p[2]);
       if (!c) return { status: 404, error: "command_not_found", message: `there is no command "${p[2]}"` };
       const next = c.steps.shift();
@@ -164,7 +170,7 @@ const toSensor = (s: FakeSensor) => ({
 });
 
 /** An Io that records what iotctl writes; stdout is a terminal only when asked. */
-export function recordingIo(o: { env?: Record<string, string>; tty?: boolean } = {}) {
+export function recordingIo(o: { env?: Record<string, string>; tty?: boolean; stderrTty?: boolean } = {}) {
   const out: string[] = [];
   const err: string[] = [];
   const io: Io = {
@@ -172,7 +178,7 @@ export function recordingIo(o: { env?: Record<string, string>; tty?: boolean } =
     stderr: (t) => err.push(t),
     env: o.env ?? {},
     stdoutIsTTY: o.tty ?? false,
-    stderrIsTTY: false,
+    stderrIsTTY: o.stderrTty ?? false,
     fetch: globalThis.fetch,
     now: Date.now,
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),

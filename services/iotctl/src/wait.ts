@@ -1,4 +1,5 @@
 import type { ApiClient } from "./client.js";
+import { CliError } from "./errors.js";
 import type { Io } from "./io.js";
 import { type Command, FINAL_STATES } from "./views.js";
 
@@ -60,7 +61,14 @@ export async function waitForCommands(
       return { commands: [...latest.values()], timedOut: pending.length > 0 };
     }
     await io.sleep(Math.min(io.pollIntervalMs, left));
-    for (const c of await refresh(api, pending)) latest.set(c.command_id, c);
+    try {
+      for (const c of await refresh(api, pending)) latest.set(c.command_id, c);
+    } catch (err) {
+      // The commands are issued: an API restart or overload during the wait is waited out, not fatal.
+      if (!(err instanceof CliError && err.transient)) throw err;
+      if (io.stderrIsTTY) io.stderr("\n");
+      io.stderr(`waiting: ${err.message}; asking again until the timeout\n`);
+    }
     show(false);
   }
 }
