@@ -66,6 +66,19 @@ describe("iotctl commands", () => {
     expect((JSON.parse(all.stdout) as Issued).count).toBe(5);
   });
 
+  it("reads the bulk answer's list under `items` too, and prints it as {commands, count}", async () => {
+    api.bulkListKey = "items";
+    const r = await iotctl(["sleep", "ok-1", "ok-2", "--wait"]);
+    api.bulkListKey = "commands";
+    expect(r.code).toBe(EXIT.ok);
+    const out = JSON.parse(r.stdout) as Issued;
+    expect(out.count).toBe(2);
+    expect(out.commands.map((c) => [c.sensor_id, c.state])).toStrictEqual([
+      ["ok-1", "acked"],
+      ["ok-2", "acked"],
+    ]);
+  });
+
   it("refuses a missing or double selection and a bad rate before sending anything (exit 2)", async () => {
     const before = api.requests.length;
     for (const args of [

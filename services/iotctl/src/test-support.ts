@@ -29,6 +29,8 @@ export class FakeApi {
   readonly commands = new Map<string, Cmd>();
   /** This many GETs of a command answer 503 before the next one is served (an API restarting mid --wait). */
   unavailableCommandGets = 0;
+  /** The key of the bulk answer's list: `commands` as issue 9 words it, or `items` as the API's pages do. */
+  bulkListKey: "commands" | "items" = "commands";
   private server: Server | undefined;
   url = "";
 
@@ -121,7 +123,7 @@ export class FakeApi {
         b.all === true ? true : b.type !== undefined ? s.type === b.type : (b.sensor_ids as string[]).includes(s.id),
       );
       const commands = chosen.map((s) => this.issue(s.id, b));
-      return { status: 202, body: { commands, count: commands.length } };
+      return { status: 202, body: { [this.bulkListKey]: commands, count: commands.length } };
     }
     if (method === "GET" && p[1] === "commands" && p[2] && p.length === 3) {
       if (this.unavailableCommandGets > 0) {

@@ -10,6 +10,8 @@ import { sensorId } from "./sensors.js";
 
 type IssueOptions = { all?: boolean; type?: string; ttl?: number; wait?: boolean; timeout: number };
 type Issued = { commands: Command[]; count: number };
+/** Issue 9 names the bulk answer's list `commands`; the API may call it `items` (its paging shape). Either is read. */
+type BulkAnswer = { commands?: Command[]; items?: Command[]; count: number };
 
 /** Exactly one way of choosing sensors: ids, --all or --type. */
 function selection(ids: string[], o: IssueOptions): Record<string, unknown> {
@@ -20,7 +22,13 @@ function selection(ids: string[], o: IssueOptions): Record<string, unknown> {
   return { sensor_ids: ids };
 }
 
-async function send(ctx: Context, name: string, args: Record<string, unknown>, ids: string[], o: IssueOptions) {
+async function send(
+  ctx: Context,
+  name: string,
+  args: Record<string, unknown>,
+  ids: string[],
+  o: IssueOptions,
+): Promise<Issued> {
   const body = { name, args, ...(o.ttl === undefined ? {} : { ttl_s: o.ttl }) };
   const only = ids.length === 1 ? ids[0] : undefined;
   // One sensor: its own route, whose 404 names the unknown sensor. Several: one request for all of them.
@@ -28,7 +36,9 @@ async function send(ctx: Context, name: string, args: Record<string, unknown>, i
     const c = await ctx.api.request<Command>("POST", `/sensors/${encodeURIComponent(only)}/commands`, { body });
     return { commands: [c], count: 1 };
   }
-  return ctx.api.request<Issued>("POST", "/commands", { body: { ...body, ...selection(ids, o) } });
+  const r = await ctx.api.request<BulkAnswer>("POST", "/commands", { body: { ...body, ...selection(ids, o) } });
+  const commands = r.commands ?? r.items ?? [];
+  return { commands, count: commands.length };
 }
 
 /** The exit code of a finished --wait: 0 only when every command was acked. */
