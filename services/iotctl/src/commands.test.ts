@@ -4,7 +4,7 @@ import { run } from "./run.js";
 import { FakeApi, recordingIo } from "./test-support.js";
 
 type Issued = {
-  commands: { command_id: string; sensor_id: string; state: string; error: string | null }[];
+  items: { command_id: string; sensor_id: string; state: string; error: string | null }[];
   count: number;
 };
 
@@ -32,7 +32,7 @@ describe("iotctl commands", () => {
   };
   const posts = () => api.requests.filter((q) => q.method === "POST");
 
-  it("sends one sensor's command on its own route, with the token, and prints {commands, count}", async () => {
+  it("sends one sensor's command on its own route, with the token, and prints {count, items}", async () => {
     const r = await iotctl(["sleep", "ok-1", "--ttl", "30"]);
     expect(r.code).toBe(EXIT.ok);
     const last = posts().at(-1);
@@ -43,7 +43,7 @@ describe("iotctl commands", () => {
     });
     const out = JSON.parse(r.stdout) as Issued;
     expect(out.count).toBe(1);
-    expect(out.commands[0]).toMatchObject({ sensor_id: "ok-1", state: "queued" });
+    expect(out.items[0]).toMatchObject({ sensor_id: "ok-1", state: "queued" });
     expect(r.stderr).toBe("issued sleep to 1 sensor(s)\n");
   });
 
@@ -66,14 +66,14 @@ describe("iotctl commands", () => {
     expect((JSON.parse(all.stdout) as Issued).count).toBe(5);
   });
 
-  it("reads the bulk answer's list under `items` too, and prints it as {commands, count}", async () => {
-    api.bulkListKey = "items";
-    const r = await iotctl(["sleep", "ok-1", "ok-2", "--wait"]);
+  it("reads the bulk answer's list under `commands` too (issue 9's wording), and prints it as {count, items}", async () => {
     api.bulkListKey = "commands";
+    const r = await iotctl(["sleep", "ok-1", "ok-2", "--wait"]);
+    api.bulkListKey = "items";
     expect(r.code).toBe(EXIT.ok);
     const out = JSON.parse(r.stdout) as Issued;
     expect(out.count).toBe(2);
-    expect(out.commands.map((c) => [c.sensor_id, c.state])).toStrictEqual([
+    expect(out.items.map((c) => [c.sensor_id, c.state])).toStrictEqual([
       ["ok-1", "acked"],
       ["ok-2", "acked"],
     ]);
@@ -107,7 +107,7 @@ describe("iotctl commands", () => {
     const r = await iotctl(["sleep", "--type", "vibration", "--wait"]);
     expect(r.code).toBe(EXIT.ok);
     const out = JSON.parse(r.stdout) as Issued;
-    expect(out.commands.map((c) => c.state)).toStrictEqual(["acked", "acked"]);
+    expect(out.items.map((c) => c.state)).toStrictEqual(["acked", "acked"]);
     expect(r.stderr.split("\n").filter((l) => l.startsWith("waiting: "))).toStrictEqual([
       "waiting: 2 command(s): 0 acked, 0 failed, 0 expired, 2 pending (2 queued, 0 sent)",
       "waiting: 2 command(s): 0 acked, 0 failed, 0 expired, 2 pending (0 queued, 2 sent)",
@@ -119,7 +119,7 @@ describe("iotctl commands", () => {
     const failed = await iotctl(["awake", "ok-1", "bad-1", "--wait"]);
     expect(failed.code).toBe(EXIT.notAcked);
     const out = JSON.parse(failed.stdout) as Issued;
-    expect(out.commands.map((c) => [c.sensor_id, c.state, c.error])).toStrictEqual([
+    expect(out.items.map((c) => [c.sensor_id, c.state, c.error])).toStrictEqual([
       ["ok-1", "acked", null],
       ["bad-1", "failed", "sensor refused"],
     ]);
@@ -131,7 +131,7 @@ describe("iotctl commands", () => {
     const r = await iotctl(["sleep", "mute-1", "ok-2", "--wait", "--timeout", "0.1"]);
     expect(r.code).toBe(EXIT.timeout);
     const out = JSON.parse(r.stdout) as Issued;
-    expect(Object.fromEntries(out.commands.map((c) => [c.sensor_id, c.state]))).toStrictEqual({
+    expect(Object.fromEntries(out.items.map((c) => [c.sensor_id, c.state]))).toStrictEqual({
       "mute-1": "queued",
       "ok-2": "acked",
     });
@@ -153,12 +153,12 @@ describe("iotctl commands", () => {
     expect(r.stderr.match(/the API answered 503 database_unavailable.*asking again until the timeout/g)?.length).toBe(
       2,
     );
-    expect(JSON.parse(r.stdout)).toMatchObject({ commands: [{ state: "acked" }] });
+    expect(JSON.parse(r.stdout)).toMatchObject({ items: [{ state: "acked" }] });
   });
 
   it("gets a command and lists a sensor's commands with a state filter and the next page's cursor", async () => {
     const issued = JSON.parse((await iotctl(["sleep", "mute-1"])).stdout) as Issued;
-    const id = issued.commands[0]?.command_id ?? "";
+    const id = issued.items[0]?.command_id ?? "";
     const got = await iotctl(["commands", "get", id]);
     expect(JSON.parse(got.stdout)).toMatchObject({ command_id: id, sensor_id: "mute-1", state: "queued" });
     const list = await iotctl(["commands", "list", "mute-1", "--state", "queued", "--limit", "1"]);

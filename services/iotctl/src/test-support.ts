@@ -29,8 +29,8 @@ export class FakeApi {
   readonly commands = new Map<string, Cmd>();
   /** This many GETs of a command answer 503 before the next one is served (an API restarting mid --wait). */
   unavailableCommandGets = 0;
-  /** The key of the bulk answer's list: `commands` as issue 9 words it, or `items` as the API's pages do. */
-  bulkListKey: "commands" | "items" = "commands";
+  /** The key of the bulk answer's list: `items` as the API answers, or `commands` as issue 9 worded it. */
+  bulkListKey: "commands" | "items" = "items";
   private server: Server | undefined;
   url = "";
 

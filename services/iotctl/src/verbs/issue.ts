@@ -9,8 +9,9 @@ import { positiveInt, positiveNumber } from "./parse.js";
 import { sensorId } from "./sensors.js";
 
 type IssueOptions = { all?: boolean; type?: string; ttl?: number; wait?: boolean; timeout: number };
-type Issued = { commands: Command[]; count: number };
-/** Issue 9 names the bulk answer's list `commands`; the API may call it `items` (its paging shape). Either is read. */
+/** What the command verbs print: the shape of the API's bulk answer, whichever route was used. */
+type Issued = { count: number; items: Command[] };
+/** The API answers `items` (its list shape); issue 9 worded it `commands`, so that is read too. */
 type BulkAnswer = { commands?: Command[]; items?: Command[]; count: number };
 
 /** Exactly one way of choosing sensors: ids, --all or --type. */
@@ -34,11 +35,11 @@ async function send(
   // One sensor: its own route, whose 404 names the unknown sensor. Several: one request for all of them.
   if (only !== undefined && !o.all && o.type === undefined) {
     const c = await ctx.api.request<Command>("POST", `/sensors/${encodeURIComponent(only)}/commands`, { body });
-    return { commands: [c], count: 1 };
+    return { count: 1, items: [c] };
   }
   const r = await ctx.api.request<BulkAnswer>("POST", "/commands", { body: { ...body, ...selection(ids, o) } });
-  const commands = r.commands ?? r.items ?? [];
-  return { commands, count: commands.length };
+  const items = r.items ?? r.commands ?? [];
+  return { count: items.length, items };
 }
 
 /** The exit code of a finished --wait: 0 only when every command was acked. */
@@ -59,11 +60,11 @@ async function issue(
   if (issued.count === 0) throw new CliError("no sensor matched the selection; nothing was sent", EXIT.notAcked);
   ctx.say(`issued ${name} to ${issued.count} sensor(s)`);
   if (!o.wait) {
-    ctx.print(issued, (v) => table(commandColumns, v.commands));
+    ctx.print(issued, (v) => table(commandColumns, v.items));
     return EXIT.ok;
   }
-  const done = await waitForCommands(ctx.api, issued.commands, o.timeout * 1000, ctx.io);
-  ctx.print({ commands: done.commands, count: done.commands.length }, (v) => table(commandColumns, v.commands));
+  const done = await waitForCommands(ctx.api, issued.items, o.timeout * 1000, ctx.io);
+  ctx.print({ count: done.commands.length, items: done.commands }, (v) => table(commandColumns, v.items));
   const code = waitedExit(done.commands, done.timedOut);
   if (code === EXIT.timeout) ctx.say(`gave up waiting after ${o.timeout} s; iotctl commands get <id> shows a state`);
   else if (code === EXIT.notAcked) ctx.say("not every command was acked (see STATE and ERROR)");
