@@ -1,6 +1,7 @@
 /**
  * iotctl against the real HTTP API (PostgreSQL behind it): what `-o json` prints is what the API holds,
- * and its errors and exit codes follow the API's answers.
+ * and its errors and exit codes follow the API's answers. No gateway or sensor runs here, so a command stays
+ * queued (the delivery path has its own tests).
  */
 import { registerApi } from "@sensorstream/api";
 import { migrate } from "@sensorstream/db";
@@ -107,5 +108,38 @@ describe("iotctl against the HTTP API", () => {
     const refused = await iotctl(["sensors", "list"], noToken);
     expect(refused.code).toBe(EXIT.api);
     expect(refused.stderr).toMatch(/the API needs a token: set IOTCTL_TOKEN/);
+  });
+
+  it("sleep <id> -o json issues a command that commands get and commands list then show", async () => {
+    const r = await iotctl(["sleep", "crane-1", "--ttl", "60", "-o", "json"], env);
+    expect(r.code).toBe(EXIT.ok);
+    expect(r.stderr).toBe("issued sleep to 1 sensor(s)\n");
+    const issued = JSON.parse(r.stdout) as { count: number; items: { command_id: string; expires_at: string }[] };
+    expect(issued).toMatchObject({
+      count: 1,
+      items: [{ sensor_id: "crane-1", name: "sleep", args: {}, state: "queued" }],
+    });
+    const id = issued.items[0]?.command_id ?? "";
+    const got = await iotctl(["commands", "get", id, "-o", "json"], env);
+    expect(JSON.parse(got.stdout)).toStrictEqual(issued.items[0]);
+    const listed = await iotctl(["commands", "list", "crane-1", "--state", "queued", "-o", "json"], env);
+    expect((JSON.parse(listed.stdout) as { command_id: string }[]).map((c) => c.command_id)).toStrictEqual([id]);
+    const sensor = await iotctl(["sensors", "get", "crane-1", "-o", "json"], env);
+    expect(JSON.parse(sensor.stdout)).toMatchObject({ desired: { mode: "asleep" }, in_sync: false });
+  });
+
+  it("set-frequency --type issues one command per sensor of the type; --wait times out while they stay queued", async () => {
+    const r = await iotctl(["set-frequency", "4", "--type", "vibration", "--wait", "--timeout", "0.3"], env);
+    expect(r.code).toBe(EXIT.timeout);
+    const out = JSON.parse(r.stdout) as { count: number; items: { sensor_id: string; args: unknown; state: string }[] };
+    expect(out.count).toBe(2);
+    expect(out.items.map((c) => [c.sensor_id, c.args, c.state]).sort()).toStrictEqual([
+      ["crane-1", { hz: 4 }, "queued"],
+      ["crane-2", { hz: 4 }, "queued"],
+    ]);
+    expect(r.stderr).toMatch(/waiting: 2 command\(s\): 0 acked, 0 failed, 0 expired, 2 pending \(2 queued, 0 sent\)/);
+    const unknown = await iotctl(["awake", "crane-1", "nope-2"], env);
+    expect(unknown.code).toBe(EXIT.api);
+    expect(unknown.stderr).toMatch(/unknown sensor: not registered: nope-2; nothing was issued/);
   });
 });
