@@ -117,7 +117,8 @@ async function allowed(svc: string, sql: string): Promise<true | string> {
 
 const probe: Record<string, string> = {
   SELECT: "SELECT * FROM %t LIMIT 1",
-  INSERT: "INSERT INTO %t SELECT * FROM %t WHERE false",
+  // OVERRIDING SYSTEM VALUE: an identity column (commands.seq) would refuse the copied values before the privilege check.
+  INSERT: "INSERT INTO %t OVERRIDING SYSTEM VALUE SELECT * FROM %t WHERE false",
   UPDATE: "UPDATE %t SET sensor_id = sensor_id WHERE false",
   DELETE: "DELETE FROM %t WHERE false",
 };

@@ -14,7 +14,10 @@ CREATE TABLE IF NOT EXISTS commands (
   published_at timestamptz NOT NULL,
   -- when the final state was reached (acked, failed or expired)
   settled_at  timestamptz,
-  error       text
+  error       text,
+  -- issue order: issued_at has millisecond resolution (the API's clock), and a sleep issued in the same millisecond as
+  -- a later awake must still reach the sensor before it
+  seq         bigint      GENERATED ALWAYS AS IDENTITY
 );
 CREATE INDEX IF NOT EXISTS commands_sensor_idx ON commands (sensor_id, issued_at DESC);
 -- the commands still to deliver or to hear about: resends on presence and the expiry sweep read only these

@@ -48,7 +48,7 @@ export class CommandStore {
     const r = await this.pool.query<CommandRow>(
       `SELECT ${COMMAND_COLUMNS} FROM commands
         WHERE sensor_id = $1 AND state IN ('queued', 'sent') AND expires_at > $2
-        ORDER BY issued_at, command_id`,
+        ORDER BY issued_at, seq`,
       [sensorId, now],
     );
     return r.rows.map(toCommandRecord);
@@ -65,7 +65,7 @@ export class CommandStore {
         .join(", ")}
          FROM commands c JOIN sensors s ON s.id = c.sensor_id
         WHERE c.state = 'queued' AND c.expires_at > $1 AND c.published_at < $2 AND s.presence IN ('online', 'asleep')
-        ORDER BY c.issued_at LIMIT $3`,
+        ORDER BY c.issued_at, c.seq LIMIT $3`,
       [now, olderThan, limit],
     );
     return r.rows.map(toCommandRecord);
