@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { decodeCursor, encodeCursor } from "./cursor.js";
+import { decodeCursor, encodeCursor, pageOf } from "./cursor.js";
 
 describe("page cursors", () => {
   it("round-trips its parts, including characters that need escaping", () => {
@@ -24,5 +24,15 @@ describe("page cursors", () => {
     ["too long", "A".repeat(2000)],
   ])("refuses %s", (_name, text) => {
     expect(decodeCursor("logs", text, 3)).toBeUndefined();
+  });
+});
+
+describe("pageOf", () => {
+  it("shows `limit` rows and the last one's cursor when the extra row says more follow", () => {
+    expect(pageOf([1, 2, 3], 2, (n) => `c${n}`)).toStrictEqual({ items: [1, 2], next: "c2" });
+  });
+  it("has no next cursor on the last page", () => {
+    expect(pageOf([1, 2], 2, (n) => `c${n}`)).toStrictEqual({ items: [1, 2], next: null });
+    expect(pageOf<number, string>([], 2, (n) => `c${n}`)).toStrictEqual({ items: [], next: null });
   });
 });

@@ -20,3 +20,17 @@ export function decodeCursor(kind: string, text: string, arity: number): string[
   const parts = value.slice(1);
   return parts.every((p): p is string => typeof p === "string") ? parts : undefined;
 }
+
+/**
+ * A keyset page from rows fetched with `limit + 1`: the extra row only tells that more follow. `next` is the
+ * cursor of the last row shown, or null on the last page.
+ */
+export function pageOf<R, C>(
+  rows: readonly R[],
+  limit: number,
+  cursorOf: (last: R) => C,
+): { items: R[]; next: C | null } {
+  const items = rows.slice(0, limit);
+  const last = items.at(-1);
+  return { items, next: rows.length > limit && last !== undefined ? cursorOf(last) : null };
+}

@@ -3,7 +3,7 @@ import type { Logger } from "@sensorstream/runtime";
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import type { AccessPolicy } from "../../core/access.js";
-import { encodeCursor } from "../../core/cursor.js";
+import { encodeCursor, pageOf } from "../../core/cursor.js";
 import { desiredOf } from "../../core/desired.js";
 import { bulkCommandBody, commandBody, commandSchema, DEFAULT_TTL_S, MAX_BULK } from "./commands-schemas.js";
 import type { Stores } from "./deps.js";
@@ -143,13 +143,8 @@ export function commandRoutes(app: FastifyInstance, policy: AccessPolicy, stores
         : undefined;
       const rows = await commands.listForSensor(params.id, { state: query.state }, { limit: query.limit + 1, before });
       if (rows.length === 0 && !(await sensors.get(params.id))) throw sensorNotFound(params.id);
-      const items = rows.slice(0, query.limit);
-      const last = items.at(-1);
-      return {
-        items,
-        next_before:
-          rows.length > query.limit && last ? encodeCursor("commands", [last.issued_at, last.command_id]) : null,
-      };
+      const page = pageOf(rows, query.limit, (last) => encodeCursor("commands", [last.issued_at, last.command_id]));
+      return { items: page.items, next_before: page.next };
     },
   });
 }

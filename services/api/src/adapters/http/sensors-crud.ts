@@ -2,6 +2,7 @@ import { PRESENCE_STATES, sensorIdSchema } from "@sensorstream/contracts";
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import type { AccessPolicy } from "../../core/access.js";
+import { pageOf } from "../../core/cursor.js";
 import type { Stores } from "./deps.js";
 import { ApiError, sensorNotFound } from "./errors.js";
 import { addRoute } from "./route.js";
@@ -34,11 +35,8 @@ export function registerSensorCrudRoutes(app: FastifyInstance, policy: AccessPol
         { type: query.type, presence: query.presence },
         { limit: query.limit + 1, after: query.after },
       );
-      const items = rows.slice(0, query.limit);
-      return {
-        items: items.map(toSensor),
-        next_after: rows.length > query.limit ? (items.at(-1)?.id ?? null) : null,
-      };
+      const page = pageOf(rows, query.limit, (last) => last.id);
+      return { items: page.items.map(toSensor), next_after: page.next };
     },
   });
 

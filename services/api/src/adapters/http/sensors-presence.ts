@@ -2,7 +2,7 @@ import { PRESENCE_STATES } from "@sensorstream/contracts";
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import type { AccessPolicy } from "../../core/access.js";
-import { encodeCursor } from "../../core/cursor.js";
+import { encodeCursor, pageOf } from "../../core/cursor.js";
 import type { Stores } from "./deps.js";
 import { sensorNotFound } from "./errors.js";
 import { addRoute } from "./route.js";
@@ -41,13 +41,8 @@ export function registerSensorPresenceRoutes(app: FastifyInstance, policy: Acces
     handler: async ({ params, query }) => {
       const rows = await sensors.presenceHistoryPage(params.id, { limit: query.limit + 1, before: query.before });
       if (rows.length === 0 && !(await sensors.get(params.id))) throw sensorNotFound(params.id);
-      const items = rows.slice(0, query.limit);
-      const last = items.at(-1);
-      return {
-        items,
-        next_before:
-          rows.length > query.limit && last ? encodeCursor("presence", [last.time, last.state, last.reason]) : null,
-      };
+      const page = pageOf(rows, query.limit, (last) => encodeCursor("presence", [last.time, last.state, last.reason]));
+      return { items: page.items, next_before: page.next };
     },
   });
 }
