@@ -1,9 +1,6 @@
-import { loadAllInOneConfig, type Platform, startPlatform } from "@sensorstream/all-in-one";
-import { createRegistry, silentLogger } from "@sensorstream/runtime";
 import mqtt from "mqtt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestVhost, type TestVhost } from "../fixtures/amqp.js";
-import { createTestDatabase, type TestDatabase } from "../fixtures/pg.js";
+import { startTestPlatform, type TestPlatform } from "../fixtures/platform.js";
 import { waitFor } from "../fixtures/wait.js";
 
 type Cmd = { command_id: string; state: string; name: string };
@@ -14,22 +11,12 @@ type Cmd = { command_id: string; state: string; name: string };
  * sent when it comes online.
  */
 describe("commands through the whole platform", () => {
-  let db: TestDatabase;
-  let vhost: TestVhost;
-  let platform: Platform;
+  let t: TestPlatform;
+  const api: TestPlatform["api"] = (method, url, body) => t.api(method, url, body);
 
-  const api = async (method: "GET" | "POST", url: string, body?: object) => {
-    const res = await platform.http.inject({
-      method,
-      url,
-      headers: { authorization: `Bearer ${platform.apiToken}` },
-      ...(body ? { payload: body } : {}),
-    });
-    return { status: res.statusCode, body: res.json() as Record<string, unknown> };
-  };
   /** A sensor that acks every command ok and reports the mode it was told. */
   const sensor = async (id: string) => {
-    const c = await mqtt.connectAsync(`mqtt://127.0.0.1:${platform.mqttPort}`, { clientId: id, clean: false });
+    const c = await mqtt.connectAsync(`mqtt://127.0.0.1:${t.platform.mqttPort}`, { clientId: id, clean: false });
     const got: Cmd[] = [];
     c.on("message", (_topic, payload) => {
       const cmd = JSON.parse(payload.toString()) as Cmd;
@@ -47,30 +34,10 @@ describe("commands through the whole platform", () => {
   const stateOf = async (id: string) => ((await api("GET", `/api/commands/${id}`)).body as Cmd).state;
 
   beforeAll(async () => {
-    db = await createTestDatabase("cmd_platform");
-    vhost = await createTestVhost("cmd_platform");
-    const config = loadAllInOneConfig({
-      DATABASE_URL: db.url,
-      AMQP_URL: vhost.url,
-      MQTT_HOST: "127.0.0.1",
-      HTTP_HOST: "127.0.0.1",
-      MQTT_PORT: "0",
-      MQTT_WS_PORT: "0",
-      HTTP_PORT: "0",
-      DEMO: "false",
-    });
-    platform = await startPlatform(config, {
-      logger: silentLogger(),
-      registry: createRegistry({ defaultMetrics: false }),
-    });
-    await waitFor(async () => (await platform.http.inject({ url: "/readyz" })).statusCode === 200, {
-      message: "the platform never became ready",
-    });
+    t = await startTestPlatform("cmd_platform");
   }, 60_000);
   afterAll(async () => {
-    await platform?.stop();
-    await vhost?.drop();
-    await db?.drop();
+    await t?.close();
   });
 
   it("delivers a command to a connected sensor and records its ack and the reported mode", async () => {

@@ -1,9 +1,6 @@
-import { loadAllInOneConfig, type Platform, startPlatform } from "@sensorstream/all-in-one";
-import { createRegistry, silentLogger } from "@sensorstream/runtime";
 import { type Fleet, startFleet } from "@sensorstream/simulator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestVhost, type TestVhost } from "../fixtures/amqp.js";
-import { createTestDatabase, type TestDatabase } from "../fixtures/pg.js";
+import { startTestPlatform, type TestPlatform } from "../fixtures/platform.js";
 import { waitFor } from "../fixtures/wait.js";
 
 type Cmd = { command_id: string; state: string };
@@ -15,21 +12,10 @@ type Cmd = { command_id: string; state: string };
  * counts do not depend on how fast this machine ingests.
  */
 describe("commands change what a simulated sensor stores", () => {
-  let db: TestDatabase;
-  let vhost: TestVhost;
-  let platform: Platform;
+  let t: TestPlatform;
   let fleet: Fleet;
   let sensorId: string;
-
-  const api = async (method: "GET" | "POST", url: string, body?: object) => {
-    const res = await platform.http.inject({
-      method,
-      url,
-      headers: { authorization: `Bearer ${platform.apiToken}` },
-      ...(body ? { payload: body } : {}),
-    });
-    return { status: res.statusCode, body: res.json() as Record<string, unknown> };
-  };
+  const api: TestPlatform["api"] = (method, url, body) => t.api(method, url, body);
   /** Issues a command and waits until the sensor acked it; returns when it was issued and when the ack was seen (ms). */
   const command = async (name: string, args: object = {}) => {
     const issuedAt = Date.now();
@@ -44,7 +30,7 @@ describe("commands change what a simulated sensor stores", () => {
   };
   /** Readings (distinct sample times) stored for the sensor with a time in [fromMs, toMs). */
   const samplesBetween = async (fromMs: number, toMs: number) => {
-    const rows = await db.query<{ n: string }>(
+    const rows = await t.db.query<{ n: string }>(
       `SELECT count(DISTINCT time)::text AS n FROM measurements
         WHERE sensor_id = $1 AND time >= to_timestamp($2 / 1000.0) AND time < to_timestamp($3 / 1000.0)`,
       [sensorId, fromMs, toMs],
@@ -59,24 +45,9 @@ describe("commands change what a simulated sensor stores", () => {
     });
 
   beforeAll(async () => {
-    db = await createTestDatabase("cmd_sim");
-    vhost = await createTestVhost("cmd_sim");
-    const config = loadAllInOneConfig({
-      DATABASE_URL: db.url,
-      AMQP_URL: vhost.url,
-      MQTT_HOST: "127.0.0.1",
-      HTTP_HOST: "127.0.0.1",
-      MQTT_PORT: "0",
-      MQTT_WS_PORT: "0",
-      HTTP_PORT: "0",
-      DEMO: "false",
-    });
-    platform = await startPlatform(config, {
-      logger: silentLogger(),
-      registry: createRegistry({ defaultMetrics: false }),
-    });
+    t = await startTestPlatform("cmd_sim");
     fleet = startFleet({
-      mqttUrl: `mqtt://127.0.0.1:${platform.mqttPort}`,
+      mqttUrl: `mqtt://127.0.0.1:${t.platform.mqttPort}`,
       sensors: 1,
       idPrefix: "cmdsim",
       rateHz: 2,
@@ -88,9 +59,7 @@ describe("commands change what a simulated sensor stores", () => {
   }, 60_000);
   afterAll(async () => {
     await fleet?.stop();
-    await platform?.stop();
-    await vhost?.drop();
-    await db?.drop();
+    await t?.close();
   });
 
   it("change_sample_frequency, sleep and awake change the rows stored for the sensor", async () => {

@@ -1,10 +1,10 @@
 import { Writable } from "node:stream";
-import { loadAllInOneConfig, PLATFORM_SERVICES, type Platform, startPlatform } from "@sensorstream/all-in-one";
-import { createLogger, createRegistry, VERSION } from "@sensorstream/runtime";
+import { PLATFORM_SERVICES, type Platform } from "@sensorstream/all-in-one";
+import { createLogger, VERSION } from "@sensorstream/runtime";
 import mqtt from "mqtt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestVhost, type TestVhost } from "../fixtures/amqp.js";
-import { createTestDatabase, type TestDatabase } from "../fixtures/pg.js";
+import type { TestDatabase } from "../fixtures/pg.js";
+import { startTestPlatform, type TestPlatform } from "../fixtures/platform.js";
 import { waitFor } from "../fixtures/wait.js";
 import { countRows } from "./harness.js";
 
@@ -12,41 +12,27 @@ type Line = { service?: string; version?: string; msg?: string };
 
 /** npm start's composition (startPlatform), in this process, on a fresh vhost and database. */
 describe("the all-in-one platform", () => {
+  let t: TestPlatform;
   let db: TestDatabase;
-  let vhost: TestVhost;
   let platform: Platform;
   const lines: Line[] = [];
 
   beforeAll(async () => {
-    db = await createTestDatabase("platform");
-    vhost = await createTestVhost("platform");
     const destination = new Writable({
       write(chunk: Buffer, _enc, done) {
         for (const l of chunk.toString().split("\n").filter(Boolean)) lines.push(JSON.parse(l) as Line);
         done();
       },
     });
-    const config = loadAllInOneConfig({
-      DATABASE_URL: db.url,
-      AMQP_URL: vhost.url,
-      MQTT_HOST: "127.0.0.1",
-      HTTP_HOST: "127.0.0.1",
-      MQTT_PORT: "0",
-      MQTT_WS_PORT: "0",
-      HTTP_PORT: "0",
-      LOG_LEVEL: "info",
-      DEMO: "false",
+    t = await startTestPlatform("platform", {
+      env: { LOG_LEVEL: "info" },
+      logger: (level) => createLogger({ version: VERSION, level, destination }),
     });
-    const logger = createLogger({ version: VERSION, level: config.LOG_LEVEL, destination });
-    platform = await startPlatform(config, { logger, registry: createRegistry({ defaultMetrics: false }) });
-    await waitFor(async () => (await platform.http.inject({ url: "/readyz" })).statusCode === 200, {
-      message: "the platform never became ready",
-    });
+    platform = t.platform;
+    db = t.db;
   });
   afterAll(async () => {
-    await platform?.stop();
-    await vhost?.drop();
-    await db?.drop();
+    await t?.close();
   });
 
   it("stores a reading and serves the self-registered sensor on the API", async () => {
