@@ -1,12 +1,9 @@
-import { registerApi } from "@sensorstream/api";
 import { COMMAND_NAMES } from "@sensorstream/contracts";
-import { migrate } from "@sensorstream/db";
-import { createHttpServer, createRegistry, Health, silentLogger } from "@sensorstream/runtime";
 import amqp from "amqplib";
-import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestVhost, type TestVhost } from "../fixtures/amqp.js";
-import { createTestDatabase, type TestDatabase } from "../fixtures/pg.js";
+import type { TestVhost } from "../fixtures/amqp.js";
+import { startTestApi, type TestApi } from "../fixtures/api.js";
+import type { TestDatabase } from "../fixtures/pg.js";
 
 const TOKEN = "test-api-token-0123456789";
 const auth = { authorization: `Bearer ${TOKEN}` };
@@ -25,10 +22,10 @@ type Cmd = {
 type ErrorBody = { error: { code: string; details?: Array<{ path: string; message: string }> } };
 
 describe("HTTP API: commands", () => {
+  let t: TestApi;
   let db: TestDatabase;
   let vhost: TestVhost;
-  let pool: pg.Pool;
-  let app: ReturnType<typeof createHttpServer>;
+  let app: TestApi["app"];
   let conn: amqp.ChannelModel;
 
   const call = async (method: "GET" | "POST", url: string, body?: unknown, headers: Record<string, string> = auth) => {
@@ -40,18 +37,8 @@ describe("HTTP API: commands", () => {
     (await vhost.readQueue(OUTBOUND)).map((m) => ({ key: m.routingKey, body: JSON.parse(m.content.toString()) }));
 
   beforeAll(async () => {
-    db = await createTestDatabase("api_commands");
-    vhost = await createTestVhost("api_commands");
-    pool = new pg.Pool({ connectionString: db.url, max: 4 });
-    await migrate(pool, { logger: silentLogger(), timescale: "auto" });
-    app = createHttpServer({ registry: createRegistry(), health: new Health() });
-    await registerApi(app, {
-      pool,
-      amqpUrl: vhost.url,
-      logger: silentLogger(),
-      registry: createRegistry(),
-      auth: { token: TOKEN, readAccess: "token" },
-    });
+    t = await startTestApi("api_commands", TOKEN);
+    ({ db, vhost, app } = t);
     await app.ready();
     conn = await amqp.connect(vhost.url);
     const ch = await conn.createChannel();
@@ -68,10 +55,7 @@ describe("HTTP API: commands", () => {
 
   afterAll(async () => {
     await conn?.close();
-    await app?.close();
-    await pool?.end();
-    await db?.drop();
-    await vhost?.drop();
+    await t?.close();
   });
 
   it("issues a command: 202 with the queued command, stored, published, and the desired rate set", async () => {

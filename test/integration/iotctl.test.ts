@@ -3,14 +3,10 @@
  * and its errors and exit codes follow the API's answers. No gateway or sensor runs here, so a command stays
  * queued (the delivery path has its own tests).
  */
-import { registerApi } from "@sensorstream/api";
-import { migrate } from "@sensorstream/db";
 import { EXIT, type Io, run } from "@sensorstream/iotctl";
-import { createHttpServer, createRegistry, Health, listen, silentLogger } from "@sensorstream/runtime";
-import pg from "pg";
+import { listen } from "@sensorstream/runtime";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestVhost, type TestVhost } from "../fixtures/amqp.js";
-import { createTestDatabase, type TestDatabase } from "../fixtures/pg.js";
+import { startTestApi, type TestApi } from "../fixtures/api.js";
 
 const TOKEN = "iotctl-api-token-0123456789";
 
@@ -33,26 +29,12 @@ async function iotctl(args: string[], env: Record<string, string>) {
 }
 
 describe("iotctl against the HTTP API", () => {
-  let db: TestDatabase;
-  let vhost: TestVhost;
-  let pool: pg.Pool;
-  let app: ReturnType<typeof createHttpServer>;
+  let t: TestApi;
   let env: Record<string, string>;
 
   beforeAll(async () => {
-    db = await createTestDatabase("iotctl");
-    vhost = await createTestVhost("iotctl");
-    pool = new pg.Pool({ connectionString: db.url, max: 2 });
-    await migrate(pool, { logger: silentLogger(), timescale: "auto" });
-    app = createHttpServer({ registry: createRegistry(), health: new Health() });
-    await registerApi(app, {
-      pool,
-      amqpUrl: vhost.url,
-      logger: silentLogger(),
-      registry: createRegistry(),
-      auth: { token: TOKEN, readAccess: "token" },
-    });
-    const url = `http://127.0.0.1:${await listen(app, 0, "127.0.0.1")}`;
+    t = await startTestApi("iotctl", TOKEN);
+    const url = `http://127.0.0.1:${await listen(t.app, 0, "127.0.0.1")}`;
     env = { IOTCTL_API: url, IOTCTL_TOKEN: TOKEN };
     for (const [id, type] of [
       ["crane-1", "vibration"],
@@ -69,10 +51,7 @@ describe("iotctl against the HTTP API", () => {
   });
 
   afterAll(async () => {
-    await app?.close();
-    await pool?.end();
-    await db?.drop();
-    await vhost?.drop();
+    await t?.close();
   });
 
   it("sensors list -o json prints the registered sensors, filtered by type", async () => {
