@@ -9,6 +9,7 @@ ALTER TABLE mqtt_subscribers OWNER TO sensorstream_registry;
 ALTER TABLE commands OWNER TO sensorstream_command;
 ALTER TABLE measurements OWNER TO sensorstream_measurement_ingester;
 ALTER TABLE positions OWNER TO sensorstream_measurement_ingester;
+ALTER TABLE measurements_latest OWNER TO sensorstream_measurement_ingester;
 ALTER TABLE sensor_logs OWNER TO sensorstream_log_ingester;
 -- schema_migrations and measurements_1m (derived, refreshed by TimescaleDB) stay with the migration role.
 
@@ -32,7 +33,7 @@ GRANT SELECT ON sensors, mqtt_subscribers TO sensorstream_gateway;
 -- purges its own tables.
 GRANT SELECT ON ALL TABLES IN SCHEMA public TO sensorstream_api;
 GRANT INSERT, UPDATE, DELETE ON sensors, mqtt_subscribers TO sensorstream_api;
-REVOKE DELETE ON measurements, positions, sensor_logs FROM sensorstream_api;
+REVOKE DELETE ON measurements, positions, measurements_latest, sensor_logs FROM sensorstream_api;
 -- api: issues commands (INSERT, through libs/commands, the command service's module); their lifecycle is the
 -- command service's alone.
 GRANT INSERT ON commands TO sensorstream_api;

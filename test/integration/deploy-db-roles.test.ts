@@ -23,7 +23,7 @@ const run = promisify(execFile);
 /** ARCHITECTURE.md "Ownership": the tables each service owns (writes). */
 const OWNERS: Record<string, string[]> = {
   registry: ["sensors", "sensor_presence_history", "mqtt_subscribers"],
-  measurement_ingester: ["measurements", "positions"],
+  measurement_ingester: ["measurements", "positions", "measurements_latest"],
   log_ingester: ["sensor_logs"],
   command: ["commands"],
 };
