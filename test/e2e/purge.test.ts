@@ -9,7 +9,7 @@ import { metricsText, publishDirect, type Spine, startSpine } from "./harness.js
 
 const TOKEN = "test-api-token-0123456789";
 const auth = { authorization: `Bearer ${TOKEN}` };
-type Counts = { m: number; p: number; l: number; s: number };
+type Counts = { m: number; ml: number; p: number; l: number; s: number };
 
 /**
  * Deleting a sensor with its data, end to end: the API deletes the registry row and publishes
@@ -24,6 +24,7 @@ describe("deleting a sensor's data through the services that own it", () => {
   const counts = async (id: string): Promise<Counts> => {
     const [r] = await spine.db.query<Counts>(
       `SELECT (SELECT count(*)::int FROM measurements WHERE sensor_id = $1) AS m,
+              (SELECT count(*)::int FROM measurements_latest WHERE sensor_id = $1) AS ml,
               (SELECT count(*)::int FROM positions WHERE sensor_id = $1) AS p,
               (SELECT count(*)::int FROM sensor_logs WHERE sensor_id = $1) AS l,
               (SELECT count(*)::int FROM sensors WHERE id = $1) AS s`,
@@ -50,7 +51,7 @@ describe("deleting a sensor's data through the services that own it", () => {
       const line = { ts: base + i * 1000, level: "info", msg: `line ${i}` };
       await client.publishAsync(`sensors/${id}/logs`, JSON.stringify(line), { qos: 1 });
     }
-    const full: Counts = { m: 60, p: 20, l: 5, s: 1 };
+    const full: Counts = { m: 60, ml: 3, p: 20, l: 5, s: 1 };
     await waitFor(async () => JSON.stringify(await counts(id)) === JSON.stringify(full), {
       message: `${id}'s data never landed`,
     });
@@ -83,11 +84,14 @@ describe("deleting a sensor's data through the services that own it", () => {
     const r = await call("DELETE", "/api/sensors/gone-1?with_data=true");
     expect(r.statusCode).toBe(202);
     expect(r.json()).toMatchObject({ data: "purging" });
-    await waitFor(async () => JSON.stringify(await counts("gone-1")) === JSON.stringify({ m: 0, p: 0, l: 0, s: 0 }), {
-      message: "gone-1's data was not purged",
-    });
-    expect(await counts("stay-1")).toStrictEqual({ m: 60, p: 20, l: 5, s: 1 });
-    expect(await waitFor(async () => ((await purged()) === 85 ? 85 : false), { message: "purge metric" })).toBe(85);
+    await waitFor(
+      async () => JSON.stringify(await counts("gone-1")) === JSON.stringify({ m: 0, ml: 0, p: 0, l: 0, s: 0 }),
+      {
+        message: "gone-1's data was not purged",
+      },
+    );
+    expect(await counts("stay-1")).toStrictEqual({ m: 60, ml: 3, p: 20, l: 5, s: 1 });
+    expect(await waitFor(async () => ((await purged()) === 88 ? 88 : false), { message: "purge metric" })).toBe(88);
     expect(await spine.vhost.queueDepth("measurements.purge")).toBe(0);
     expect(await spine.vhost.queueDepth("logs.purge")).toBe(0);
   });
@@ -103,8 +107,8 @@ describe("deleting a sensor's data through the services that own it", () => {
         (await spine.vhost.queueDepth("logs.purge")) === 0,
       { message: "purge queues never drained" },
     );
-    expect(await counts("stay-1")).toStrictEqual({ m: 60, p: 20, l: 5, s: 0 });
-    expect(await purged()).toBe(85);
+    expect(await counts("stay-1")).toStrictEqual({ m: 60, ml: 3, p: 20, l: 5, s: 0 });
+    expect(await purged()).toBe(88);
   });
 
   it("dead-letters an invalid deletion event with its reason, once per owner, deleting nothing", async () => {
@@ -118,6 +122,6 @@ describe("deleting a sensor's data through the services that own it", () => {
       "measurements-purge",
     ]);
     expect(dead.every((d) => d.headers[DEAD_LETTER_HEADERS.reason] === "invalid_payload")).toBe(true);
-    expect(await counts("stay-1")).toStrictEqual({ m: 60, p: 20, l: 5, s: 0 });
+    expect(await counts("stay-1")).toStrictEqual({ m: 60, ml: 3, p: 20, l: 5, s: 0 });
   });
 });

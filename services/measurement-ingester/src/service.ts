@@ -24,7 +24,7 @@ export async function startMeasurementIngester(config: IngesterSettings, deps: I
     store: (pool) => new PgMeasurementStore(pool),
     purge: {
       queue: QUEUES.measurementsPurge,
-      tables: ["measurements", "positions"],
+      tables: ["measurements", "positions", "measurements_latest"],
       aggregates: { measurements: ["measurements_1m"] },
     },
     onWritten(messages) {
