@@ -229,6 +229,42 @@ export function busConformance(name: string, makeHarness: () => Promise<Conforma
       expect((await h.read(q.name)).map((m) => m.content.toString())).toEqual(accepted);
     });
 
+    it("a transient queue takes its bindings' messages, drops its oldest when full, and goes with its last consumer", async () => {
+      const q = queueFor("transient", { transient: true, maxLength: 2 });
+      await bus.declare([q]);
+      for (const n of ["1", "2", "3"]) await bus.publish("transient.a", body(n), { messageId: `tr${n}` });
+      const c = await collect(bus, q.name);
+      await until(() => c.got.length === 2, "the two newest");
+      expect(c.got.map((d) => d.content.toString())).toEqual(["2", "3"]);
+      for (const d of c.got) d.ack();
+      await c.sub.close();
+      const err = await publishError(bus.publish("transient.a", body("4"), { messageId: "tr4" }));
+      expect(err.code).toBe("unroutable");
+    });
+
+    it("a transient queue is declared again after a lost connection, and its consumer is told (onSubscribed)", async () => {
+      const q = queueFor("replica", { transient: true });
+      await bus.declare([q]);
+      let subscribed = 0;
+      const got: Delivery[] = [];
+      const sub = await bus.consume({
+        queue: q.name,
+        prefetch: 10,
+        onMessage: (d) => got.push(d),
+        onSubscribed: () => subscribed++,
+      });
+      await until(() => subscribed === 1, "the first subscription");
+      await bus.publish("replica.a", body("before"), { messageId: "rp1" });
+      (await until(() => got[0], "a delivery"))?.ack();
+      await h.dropConnections();
+      await until(() => subscribed === 2, "the subscription after reconnect");
+      await until(() => bus.connected, "the reconnect");
+      await bus.publish("replica.a", body("after"), { messageId: "rp2" });
+      const after = await until(() => got.find((d) => d.content.toString() === "after"), "a delivery after reconnect");
+      after.ack();
+      await sub.close();
+    });
+
     it("routes by topic pattern: * is one word, # any number", async () => {
       const q = queueFor("topic", { bindings: ["topic.*.data", "topic.all.#"] });
       await bus.declare([q]);

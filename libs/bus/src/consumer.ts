@@ -23,6 +23,8 @@ export type ConsumerOptions = {
   onMessage: (d: Delivery) => void;
   /** Called when the channel goes away; deliveries not yet acked will come again. */
   onChannelLost?: () => void;
+  /** Called each time the subscription is in place (first time and after every reconnect). */
+  onSubscribed?: () => void;
 };
 
 /**
@@ -82,6 +84,7 @@ export class QueueConsumer {
         { noAck: false },
       );
       this.#tag = consumerTag;
+      this.#opts.onSubscribed?.();
     });
   }
 

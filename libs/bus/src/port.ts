@@ -11,6 +11,11 @@ export type ConsumeOptions = {
   onMessage: (d: Delivery) => void;
   /** The channel went away: every delivery not yet settled will come again (redelivered). */
   onChannelLost?: () => void;
+  /**
+   * The subscription is in place: called once it first is, and again after every reconnect. A consumer of a
+   * transient queue (which loses what it held with the connection) re-checks here what it may have missed.
+   */
+  onSubscribed?: () => void;
 };
 
 /** A running consumer. It re-subscribes by itself after a reconnect. */
@@ -32,7 +37,9 @@ export type Subscription = {
  *   (mandatory, the default), a full queue (reject-publish) or a lost connection reject it with a PublishError;
  * - consume: manual acks; whatever is not acked when the channel goes comes again, marked redelivered; a delivery
  *   returned more often than its queue's deliveryLimit goes to the dead-letter exchange;
- * - deadLetter: a confirmed publish to the dead-letter exchange with the reason in headers.
+ * - deadLetter: a confirmed publish to the dead-letter exchange with the reason in headers;
+ * - transient queues (QueueSpec.transient): per replica, bounded with drop-head, gone with the connection or with
+ *   their last consumer, declared again on reconnect (onSubscribed tells the consumer).
  */
 export type Bus = {
   declare(queues: readonly QueueSpec[]): Promise<void>;

@@ -84,6 +84,7 @@ export class RabbitBus implements Bus {
       logger: this.#opts.logger,
       onMessage: options.onMessage,
       ...(options.onChannelLost ? { onChannelLost: options.onChannelLost } : {}),
+      ...(options.onSubscribed ? { onSubscribed: options.onSubscribed } : {}),
     });
     await consumer.attach();
     this.#subscriptions.add(consumer);

@@ -11,6 +11,13 @@ export type QueueSpec = {
   maxLength: number;
   /** Redeliveries before RabbitMQ dead-letters a message that keeps failing (set explicitly: 3.x and 4.x differ). */
   deliveryLimit: number;
+  /**
+   * A per-replica queue (e.g. gateway.<id>): it lives as long as the bus's connection (RabbitMQ: exclusive,
+   * auto-deleted, not durable), is declared again on every reconnect, and is gone once its last consumer leaves.
+   * Best effort by design: past maxLength the oldest message is dropped (drop-head), deliveryLimit does not apply and
+   * nothing is dead-lettered. For broadcasts every replica must see and whose owner sends again.
+   */
+  transient?: boolean;
 };
 
 /**
@@ -52,6 +59,16 @@ export function queueArguments(q: QueueSpec): Record<string, unknown> {
   };
 }
 
+/** A transient queue on RabbitMQ: a classic queue of this connection alone, bounded, dropping its oldest. */
+function transientQueueOptions(q: QueueSpec) {
+  return {
+    durable: false,
+    exclusive: true,
+    autoDelete: true,
+    arguments: { "x-max-length": q.maxLength, "x-overflow": "drop-head" },
+  };
+}
+
 /** Declares the exchanges, the dead-letter queue and the given queues with their bindings. Idempotent. */
 export async function declareTopology(ch: Channel, queues: readonly QueueSpec[]): Promise<void> {
   await ch.assertExchange(EXCHANGE, "topic", { durable: true });
@@ -63,7 +80,8 @@ export async function declareTopology(ch: Channel, queues: readonly QueueSpec[])
   });
   await ch.bindQueue(DEAD_LETTER_QUEUE, DEAD_LETTER_EXCHANGE, "#");
   for (const q of queues) {
-    await ch.assertQueue(q.name, { durable: true, arguments: queueArguments(q) });
+    if (q.transient) await ch.assertQueue(q.name, transientQueueOptions(q));
+    else await ch.assertQueue(q.name, { durable: true, arguments: queueArguments(q) });
     for (const key of q.bindings) await ch.bindQueue(q.name, EXCHANGE, key);
   }
 }

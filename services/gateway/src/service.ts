@@ -186,7 +186,7 @@ export async function startGateway(config: GatewaySettings, deps: GatewayDeps): 
     await closeAll();
     throw err;
   }
-  health.register("gateway_bus", () => publisher.ready && replicaQueue.ready);
+  health.register("gateway_bus", () => bus.connected && replicaQueue.ready);
   logger.info(
     {
       mqtt_port: listeners.mqttPort,

@@ -28,6 +28,8 @@ export class MemoryBus implements Bus {
   readonly #queues = new Map<string, MemoryQueue>();
   readonly #bindings: Binding[] = [];
   readonly #subs = new Set<Sub>();
+  /** Transient queues as declared: dropped with the connection, declared again when it is back (as a setup is). */
+  readonly #transient = new Map<string, QueueSpec>();
   readonly #waiters = new Set<() => void>();
   #connected = true;
   #closed = false;
@@ -49,7 +51,10 @@ export class MemoryBus implements Bus {
     this.#queue(DEAD_LETTER_QUEUE, 1_000_000, "drop-head", undefined, undefined);
     this.#bind(DEAD_LETTER_EXCHANGE, DEAD_LETTER_QUEUE, "#");
     for (const q of queues) {
-      this.#queue(q.name, q.maxLength, "reject-publish", q.deliveryLimit, DEAD_LETTER_EXCHANGE);
+      if (q.transient) {
+        this.#transient.set(q.name, q);
+        this.#queue(q.name, q.maxLength, "drop-head", undefined, undefined);
+      } else this.#queue(q.name, q.maxLength, "reject-publish", q.deliveryLimit, DEAD_LETTER_EXCHANGE);
       for (const key of q.bindings) this.#bind(EXCHANGE, q.name, key);
     }
   }
@@ -106,6 +111,9 @@ export class MemoryBus implements Bus {
         sub.closed = true;
         this.#subs.delete(sub);
         this.#closeChannel(sub, false);
+        // auto-delete: a transient queue goes with its last consumer.
+        const q = this.#queues.get(options.queue);
+        if (this.#transient.has(options.queue) && q?.channels.length === 0) this.#dropQueue(options.queue);
       },
     };
   }
@@ -131,9 +139,12 @@ export class MemoryBus implements Bus {
     if (!this.#connected) return;
     this.#connected = false;
     for (const sub of this.#subs) this.#closeChannel(sub, true);
+    // Exclusive queues die with their connection, messages and all.
+    for (const name of this.#transient.keys()) this.#dropQueue(name);
     await sleep(downMs);
     if (this.#closed) return;
     this.#connected = true;
+    await this.declare([...this.#transient.values()]);
     for (const sub of this.#subs) this.#subscribe(sub);
     for (const w of [...this.#waiters]) w();
   }
@@ -171,6 +182,13 @@ export class MemoryBus implements Bus {
       return;
     }
     this.#queues.set(name, new MemoryQueue(settings, (m, q, reason) => this.#die(m, q, reason)));
+  }
+
+  #dropQueue(name: string): void {
+    this.#queues.delete(name);
+    for (let i = this.#bindings.length - 1; i >= 0; i--) {
+      if (this.#bindings[i]?.queue === name) this.#bindings.splice(i, 1);
+    }
   }
 
   #bind(exchange: string, queue: string, pattern: string): void {
@@ -221,6 +239,7 @@ export class MemoryBus implements Bus {
     };
     sub.channel = ch;
     queue.channels.push(ch);
+    sub.options.onSubscribed?.();
     this.#schedule();
   }
 

@@ -1,5 +1,5 @@
-import { BusConnection, ConfirmPublisher, DeadLetterPublisher, declareTopology, QUEUES } from "@sensorstream/bus";
-import { CREDENTIALS_REVOKED_ROUTING_KEY, EXCHANGE } from "@sensorstream/contracts";
+import { type Bus, type DeadLetter, QUEUES, RabbitBus } from "@sensorstream/bus";
+import { CREDENTIALS_REVOKED_ROUTING_KEY } from "@sensorstream/contracts";
 import type { Logger, Registry } from "@sensorstream/runtime";
 import { OUTBOUND_BINDINGS } from "../core/outbound.js";
 import { ReplicaQueue } from "./replica-queue.js";
@@ -12,16 +12,20 @@ import type { RevocationHandler } from "./revocation-handler.js";
  */
 const GATEWAY_QUEUES = [QUEUES.measurements, QUEUES.logs, QUEUES.registry];
 
+/** What the gateway's handlers publish through: confirmed publishes and dead letters (the Bus port's). */
+export type Publisher = Pick<Bus, "publish">;
+export type DeadLetters = { publish(d: DeadLetter): Promise<void> };
+
 export type GatewayBus = {
-  bus: BusConnection;
-  publisher: ConfirmPublisher;
-  deadLetters: DeadLetterPublisher;
+  bus: Bus;
+  publisher: Publisher;
+  deadLetters: DeadLetters;
   replicaQueue: ReplicaQueue;
 };
 
 /**
- * The gateway's RabbitMQ side: topology, the confirmed publisher, and this replica's own queue (revocations, and the
- * outbound path: commands and alarms, handed to `onOutbound`).
+ * The gateway's bus side, all on the Bus port: topology, confirmed publishes, and this replica's own transient queue
+ * (revocations, and the outbound path: commands and alarms, handed to `onOutbound`).
  */
 export async function openGatewayBus(o: {
   url: string;
@@ -33,19 +37,14 @@ export async function openGatewayBus(o: {
   registry: Registry;
 }): Promise<GatewayBus> {
   const { logger, registry } = o;
-  const bus = new BusConnection({ url: o.url, name: "gateway", logger, registry });
-  await bus.addSetup(async (conn) => {
-    const ch = await conn.createChannel();
-    await declareTopology(ch, GATEWAY_QUEUES);
-    await ch.close();
-  });
-  const publisher = new ConfirmPublisher(bus, {
-    exchange: EXCHANGE,
+  const bus = new RabbitBus({
+    url: o.url,
+    name: "gateway",
     logger,
     registry,
     waitForConnectionMs: o.waitForConnectionMs,
   });
-  await publisher.attach();
+  await bus.declare(GATEWAY_QUEUES);
   const replicaQueue = new ReplicaQueue(bus, {
     name: `gateway.${o.gatewayId}`,
     bindings: [CREDENTIALS_REVOKED_ROUTING_KEY, ...OUTBOUND_BINDINGS],
@@ -57,7 +56,6 @@ export async function openGatewayBus(o: {
     onRebound: () => void o.revocations.checkAll(),
   });
   await replicaQueue.attach();
-  const deadLetters = new DeadLetterPublisher(publisher, registry);
   bus.start();
-  return { bus, publisher, deadLetters, replicaQueue };
+  return { bus, publisher: bus, deadLetters: { publish: (d) => bus.deadLetter(d) }, replicaQueue };
 }

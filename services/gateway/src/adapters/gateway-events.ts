@@ -1,5 +1,4 @@
 import { randomUUID } from "node:crypto";
-import type { ConfirmPublisher } from "@sensorstream/bus";
 import {
   type ActivityReport,
   type ConnectionEvent,
@@ -9,6 +8,7 @@ import {
 } from "@sensorstream/contracts";
 import type { Logger } from "@sensorstream/runtime";
 import type { ActivityTracker } from "../core/activity.js";
+import type { Publisher } from "./gateway-bus.js";
 import type { GatewayMetrics } from "./metrics.js";
 
 /** Tells the registry what the gateway sees: connections opening and closing, and who was heard from. */
@@ -21,7 +21,7 @@ export class GatewayEvents {
   constructor(
     private readonly o: {
       gatewayId: string;
-      publisher: ConfirmPublisher;
+      publisher: Publisher;
       activity: ActivityTracker;
       intervalMs: number;
       logger: Logger;

@@ -1,16 +1,16 @@
-import type { ConfirmPublisher } from "@sensorstream/bus";
 import { type CommandDelivered, commandDeliveredRoutingKey } from "@sensorstream/contracts";
 import type { Logger } from "@sensorstream/runtime";
 import type { Aedes, Client, PublishPacket } from "aedes";
 import { filterCovers, sensorOf } from "../core/access.js";
 import { decideOutbound } from "../core/outbound.js";
+import type { Publisher } from "./gateway-bus.js";
 import type { GatewayMetrics } from "./metrics.js";
 import type { Sessions } from "./sessions.js";
 
 export type OutboundOptions = {
   broker: Aedes;
   sessions: Sessions;
-  publisher: ConfirmPublisher;
+  publisher: Publisher;
   metrics: GatewayMetrics;
   logger: Logger;
   gatewayId: string;

@@ -1,5 +1,4 @@
-import type { BusConnection } from "@sensorstream/bus";
-import { EXCHANGE } from "@sensorstream/contracts";
+import type { Bus, Subscription } from "@sensorstream/bus";
 import type { Logger } from "@sensorstream/runtime";
 
 export type ReplicaQueueOptions = {
@@ -13,47 +12,50 @@ export type ReplicaQueueOptions = {
   onRebound?: () => void;
 };
 
+/** Outbound messages waiting in the replica's queue before the oldest is dropped (best effort, see below). */
+const REPLICA_QUEUE_MAX_LENGTH = 100_000;
+
 /**
- * A queue of this replica's own (not shared: every replica must see every message), bound to the given keys.
- * Non-durable, exclusive and auto-deleted: it lives as long as this replica's AMQP connection, is declared again on
- * every reconnect, and never outlives a crashed replica. Delivery is best effort by design (ARCHITECTURE.md): the
- * owner of each record keeps it and sends again, and the gateway re-checks what it may have missed (onRebound).
- * It sits on BusConnection rather than the Bus port's consume pipeline because the port declares only durable,
- * dead-lettered quorum queues (the port could grow a per-replica queue kind). Consumed without acks: a message is
- * handled once, an invalid one is counted and dropped, and there is nothing to dead-letter.
+ * A queue of this replica's own (not shared: every replica must see every message), bound to the given keys: a
+ * transient queue of the Bus port, so it lives as long as this replica's bus connection, is declared again on every
+ * reconnect, and never outlives a crashed replica. Delivery is best effort by design (ARCHITECTURE.md): the owner of
+ * each record keeps it and sends again, and the gateway re-checks what it may have missed (onRebound). Each message
+ * is acked as it is handed over: it is handled once, an invalid one is counted and dropped, and there is nothing to
+ * dead-letter.
  */
 export class ReplicaQueue {
-  #ready = false;
+  #sub: Subscription | undefined;
   #bound = 0;
 
   constructor(
-    private readonly bus: BusConnection,
+    private readonly bus: Bus,
     private readonly o: ReplicaQueueOptions,
   ) {}
 
   get ready(): boolean {
-    return this.#ready;
+    return this.#sub?.ready === true;
   }
 
   async attach(): Promise<void> {
-    await this.bus.addSetup(async (conn) => {
-      const ch = await conn.createChannel();
-      ch.on("error", (err: Error) => this.o.logger.warn({ err, queue: this.o.name }, "replica queue channel error"));
-      ch.on("close", () => {
-        this.#ready = false;
-      });
-      await ch.assertExchange(EXCHANGE, "topic", { durable: true });
-      await ch.assertQueue(this.o.name, { durable: false, exclusive: true, autoDelete: true });
-      for (const key of this.o.bindings) await ch.bindQueue(this.o.name, EXCHANGE, key);
-      await ch.consume(
-        this.o.name,
-        (msg) => {
-          if (msg) this.o.onMessage(msg.fields.routingKey, msg.content);
-        },
-        { noAck: true },
-      );
-      this.#ready = true;
-      if (this.#bound++ > 0) this.o.onRebound?.();
+    await this.bus.declare([
+      {
+        name: this.o.name,
+        bindings: this.o.bindings,
+        maxLength: REPLICA_QUEUE_MAX_LENGTH,
+        deliveryLimit: 1,
+        transient: true,
+      },
+    ]);
+    this.#sub = await this.bus.consume({
+      queue: this.o.name,
+      prefetch: 1_000,
+      onMessage: (d) => {
+        d.ack();
+        this.o.onMessage(d.routingKey, d.content);
+      },
+      onSubscribed: () => {
+        if (this.#bound++ > 0) this.o.onRebound?.();
+      },
     });
   }
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
-import { BusConnection, ConfirmPublisher } from "@sensorstream/bus";
-import { CREDENTIALS_REVOKED_ROUTING_KEY, type CredentialRevoked, EXCHANGE } from "@sensorstream/contracts";
+import { RabbitBus } from "@sensorstream/bus";
+import { CREDENTIALS_REVOKED_ROUTING_KEY, type CredentialRevoked } from "@sensorstream/contracts";
 import type { Logger, Registry } from "@sensorstream/runtime";
 
 /** Tells every gateway replica that a credential changed, so its live sessions end (credentials.revoked). */
@@ -19,14 +19,8 @@ export async function busRevocations(o: {
   logger: Logger;
   registry: Registry;
 }): Promise<Revocations & { close(): Promise<void> }> {
-  const bus = new BusConnection({ url: o.url, name: "api", logger: o.logger, registry: o.registry });
-  await bus.addSetup(async (conn) => {
-    const ch = await conn.createChannel();
-    await ch.assertExchange(EXCHANGE, "topic", { durable: true });
-    await ch.close();
-  });
-  const publisher = new ConfirmPublisher(bus, { exchange: EXCHANGE, logger: o.logger, registry: o.registry });
-  await publisher.attach();
+  const bus = new RabbitBus({ url: o.url, name: "api", logger: o.logger, registry: o.registry });
+  await bus.declare([]);
   bus.start();
   return {
     async revoked(principal, id, reason) {
@@ -38,7 +32,7 @@ export async function busRevocations(o: {
         revoked_at: new Date().toISOString(),
       };
       try {
-        await publisher.publish(CREDENTIALS_REVOKED_ROUTING_KEY, Buffer.from(JSON.stringify(event)), {
+        await bus.publish(CREDENTIALS_REVOKED_ROUTING_KEY, Buffer.from(JSON.stringify(event)), {
           messageId: event.msg_id,
           mandatory: false,
         });

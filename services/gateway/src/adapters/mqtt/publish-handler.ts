@@ -1,16 +1,16 @@
-import type { ConfirmPublisher, DeadLetterPublisher } from "@sensorstream/bus";
 import type { Logger } from "@sensorstream/runtime";
 import type { Aedes, Client, PublishPacket } from "aedes";
 import { isPlatformTopic } from "../../core/access.js";
 import type { ActivityTracker } from "../../core/activity.js";
 import { decide } from "../../core/bridge.js";
+import type { DeadLetters, Publisher } from "../gateway-bus.js";
 import type { GatewayMetrics } from "../metrics.js";
 import type { Sessions } from "../sessions.js";
 
 export type PublishOptions = {
   sessions: Sessions;
-  publisher: ConfirmPublisher;
-  deadLetters: DeadLetterPublisher;
+  publisher: Publisher;
+  deadLetters: DeadLetters;
   activity: ActivityTracker;
   metrics: GatewayMetrics;
   logger: Logger;
