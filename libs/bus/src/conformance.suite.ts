@@ -2,6 +2,7 @@ import { SCHEMA_VERSION_HEADER } from "@sensorstream/contracts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Delivery } from "./consumer.js";
 import { DEAD_LETTER_HEADERS } from "./dead-letter.js";
+import type { LogEntry, LogSpec } from "./log.js";
 import type { Bus, Subscription } from "./port.js";
 import { PublishError } from "./publisher.js";
 import { DEAD_LETTER_QUEUE, type QueueSpec } from "./topology.js";
@@ -27,6 +28,14 @@ const queueFor = (test: string, o: Partial<QueueSpec> = {}): QueueSpec => ({
   maxLength: 1_000,
   deliveryLimit: 20,
   ...o,
+});
+
+/** A log of its own for each test, bound like its queue. */
+const logFor = (test: string): LogSpec => ({
+  name: `conformance_log_${test}`,
+  bindings: [`log${test}.#`],
+  maxAgeSeconds: 3600,
+  maxBytes: 10_000_000,
 });
 
 async function until<T>(fn: () => T | false | undefined | Promise<T | false | undefined>, what: string): Promise<T> {
@@ -274,6 +283,66 @@ export function busConformance(name: string, makeHarness: () => Promise<Conforma
       const unroutable = await publishError(bus.publish("topic.s1.x.data", body("d"), { messageId: "t4" }));
       expect(unroutable.code).toBe("unroutable");
       expect((await h.read(q.name)).map((m) => m.content.toString())).toEqual(["a", "b", "c"]);
+    });
+
+    it("appends what is published to a log's bindings, with offsets every reader shares, from any offset", async () => {
+      const log = logFor("offsets");
+      await bus.declareLog(log);
+      for (const n of ["a", "b", "c", "d"]) await bus.publish(`logoffsets.${n}`, body(n), { messageId: n });
+      const fromStart: LogEntry[] = [];
+      const r1 = await bus.readLog({ log: log.name, from: 0, onEntry: (e) => fromStart.push(e) });
+      await until(() => fromStart.length === 4, "four entries");
+      expect(fromStart.map((e) => [e.offset, e.content.toString(), e.routingKey])).toEqual([
+        [0, "a", "logoffsets.a"],
+        [1, "b", "logoffsets.b"],
+        [2, "c", "logoffsets.c"],
+        [3, "d", "logoffsets.d"],
+      ]);
+      expect(fromStart[0]?.messageId).toBe("a");
+      expect(fromStart[0]?.headers[SCHEMA_VERSION_HEADER]).toBe(1);
+      const fromTwo: LogEntry[] = [];
+      const r2 = await bus.readLog({ log: log.name, from: 2, onEntry: (e) => fromTwo.push(e) });
+      await until(() => fromTwo.length === 2, "the entries from offset 2");
+      expect(fromTwo.map((e) => e.offset)).toEqual([2, 3]);
+      // Reading does not consume: both readers see what comes next.
+      await bus.publish("logoffsets.e", body("e"), { messageId: "e" });
+      await until(() => fromStart.length === 5 && fromTwo.length === 3, "the next entry, twice");
+      expect(fromTwo[2]?.offset).toBe(4);
+      await r1.close();
+      await r2.close();
+    });
+
+    it("reads only new entries from next, and a mandatory publish into a log alone is routed", async () => {
+      const log = logFor("next");
+      await bus.declareLog(log);
+      await bus.publish("lognext.old", body("old"), { messageId: "o" });
+      const got: LogEntry[] = [];
+      const r = await bus.readLog({ log: log.name, from: "next", onEntry: (e) => got.push(e) });
+      await until(() => r.ready, "the reader");
+      await bus.publish("lognext.new", body("new"), { messageId: "n" });
+      await until(() => got.length === 1, "the new entry");
+      expect(got.map((e) => [e.offset, e.content.toString()])).toEqual([[1, "new"]]);
+      await r.close();
+      await bus.publish("lognext.after", body("x"), { messageId: "x" });
+      await new Promise((res) => setTimeout(res, 200));
+      expect(got).toHaveLength(1);
+    });
+
+    it("carries a reader on after a lost connection without a gap or a repeat", async () => {
+      const log = logFor("resume");
+      await bus.declareLog(log);
+      const got: LogEntry[] = [];
+      const r = await bus.readLog({ log: log.name, from: 0, onEntry: (e) => got.push(e) });
+      await bus.publish("logresume.1", body("1"), { messageId: "1" });
+      await bus.publish("logresume.2", body("2"), { messageId: "2" });
+      await until(() => got.length === 2, "two entries");
+      await h.dropConnections();
+      await until(() => bus.connected, "the reconnect");
+      await bus.publish("logresume.3", body("3"), { messageId: "3" });
+      await until(() => got.length >= 3 && r.ready, "the entry after the reconnect");
+      await new Promise((res) => setTimeout(res, 200));
+      expect(got.map((e) => e.offset)).toEqual([0, 1, 2]);
+      await r.close();
     });
   });
 }

@@ -74,6 +74,12 @@ export class BusConnection {
     }
   }
 
+  /** Forgets a setup (a closed reader's): it no longer runs on reconnects. */
+  removeSetup(setup: Setup): void {
+    const i = this.#setups.indexOf(setup);
+    if (i >= 0) this.#setups.splice(i, 1);
+  }
+
   start(): void {
     this.#loop ??= this.#run();
   }

@@ -8,6 +8,14 @@ export { Batcher, type BatcherOptions, type BatchStore, type Pending, type Refus
 export { BusConnection, type BusConnectionOptions, redact, type Setup } from "./connection.js";
 export { type ConsumerOptions as QueueConsumerOptions, type Delivery, QueueConsumer } from "./consumer.js";
 export { DEAD_LETTER_HEADERS, type DeadLetter, DeadLetterPublisher, deadLetterHeaders } from "./dead-letter.js";
+export {
+  type LogEntry,
+  type LogReader,
+  type LogSpec,
+  logArguments,
+  RabbitLogReader,
+  type ReadLogOptions,
+} from "./log.js";
 export { MemoryBus, type MemoryBusOptions } from "./memory/memory-bus.js";
 export { contractParser } from "./pipeline/contract-parser.js";
 export { PermanentError } from "./pipeline/errors.js";

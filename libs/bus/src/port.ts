@@ -1,5 +1,6 @@
 import type { Delivery } from "./consumer.js";
 import type { DeadLetter } from "./dead-letter.js";
+import type { LogReader, LogSpec, ReadLogOptions } from "./log.js";
 import type { PublishOptions } from "./publisher.js";
 import type { QueueSpec } from "./topology.js";
 
@@ -39,13 +40,18 @@ export type Subscription = {
  *   returned more often than its queue's deliveryLimit goes to the dead-letter exchange;
  * - deadLetter: a confirmed publish to the dead-letter exchange with the reason in headers;
  * - transient queues (QueueSpec.transient): per replica, bounded with drop-head, gone with the connection or with
- *   their last consumer, declared again on reconnect (onSubscribed tells the consumer).
+ *   their last consumer, declared again on reconnect (onSubscribed tells the consumer);
+ * - declareLog / readLog: an append-only log (RabbitMQ stream queue) bound like a queue, whose entries carry an
+ *   offset common to all readers; a reader starts at an offset (or at "next") and, after a lost connection,
+ *   carries on after the last entry it handed over: no gap, no repeat.
  */
 export type Bus = {
   declare(queues: readonly QueueSpec[]): Promise<void>;
   publish(routingKey: string, content: Buffer, options: PublishOptions): Promise<void>;
   deadLetter(letter: DeadLetter): Promise<void>;
   consume(options: ConsumeOptions): Promise<Subscription>;
+  declareLog(spec: LogSpec): Promise<void>;
+  readLog(options: ReadLogOptions): Promise<LogReader>;
   readonly connected: boolean;
   /** Resolves true once connected, false after timeoutMs. */
   waitConnected(timeoutMs: number): Promise<boolean>;

@@ -3,6 +3,7 @@ import type { Logger, Registry } from "@sensorstream/runtime";
 import { BusConnection } from "./connection.js";
 import { QueueConsumer } from "./consumer.js";
 import { type DeadLetter, DeadLetterPublisher } from "./dead-letter.js";
+import { type LogReader, type LogSpec, logArguments, RabbitLogReader, type ReadLogOptions } from "./log.js";
 import type { Bus, ConsumeOptions, Subscription } from "./port.js";
 import { ConfirmPublisher, type PublishOptions } from "./publisher.js";
 import { declareTopology, type QueueSpec } from "./topology.js";
@@ -31,6 +32,7 @@ export class RabbitBus implements Bus {
   readonly #deadLetters: DeadLetterPublisher;
   readonly #attached: Promise<void>;
   readonly #subscriptions = new Set<QueueConsumer>();
+  readonly #readers = new Set<RabbitLogReader>();
 
   constructor(opts: RabbitBusOptions) {
     this.#opts = opts;
@@ -101,6 +103,32 @@ export class RabbitBus implements Bus {
     };
   }
 
+  async declareLog(spec: LogSpec): Promise<void> {
+    await this.connection.addSetup(async (conn) => {
+      const ch = await conn.createChannel();
+      await ch.assertExchange(EXCHANGE, "topic", { durable: true });
+      await ch.assertQueue(spec.name, { durable: true, arguments: logArguments(spec) });
+      for (const key of spec.bindings) await ch.bindQueue(spec.name, EXCHANGE, key);
+      await ch.close();
+    });
+  }
+
+  async readLog(options: ReadLogOptions): Promise<LogReader> {
+    const reader = new RabbitLogReader(this.connection, { ...options, logger: this.#opts.logger });
+    await reader.attach();
+    this.#readers.add(reader);
+    const readers = this.#readers;
+    return {
+      get ready() {
+        return reader.ready;
+      },
+      async close() {
+        readers.delete(reader);
+        await reader.close();
+      },
+    };
+  }
+
   waitConnected(timeoutMs: number): Promise<boolean> {
     return this.connection.waitConnected(timeoutMs);
   }
@@ -113,6 +141,8 @@ export class RabbitBus implements Bus {
   async close(): Promise<void> {
     await Promise.all([...this.#subscriptions].map((c) => c.close()));
     this.#subscriptions.clear();
+    await Promise.all([...this.#readers].map((r) => r.close()));
+    this.#readers.clear();
     if (this.#owned) await this.connection.close();
   }
 }

@@ -2,9 +2,11 @@ import { DEAD_LETTER_EXCHANGE, EXCHANGE } from "@sensorstream/contracts";
 import { sleep } from "@sensorstream/runtime";
 import type { Delivery } from "../consumer.js";
 import { type DeadLetter, deadLetterHeaders } from "../dead-letter.js";
+import type { LogReader, LogSpec, ReadLogOptions } from "../log.js";
 import type { Bus, ConsumeOptions, Subscription } from "../port.js";
 import { PublishError, type PublishOptions, publishHeaders } from "../publisher.js";
 import { DEAD_LETTER_QUEUE, type QueueSpec } from "../topology.js";
+import { MemoryLog } from "./memory-log.js";
 import { type DeathReason, type MemoryChannel, MemoryQueue, type StoredMessage } from "./memory-queue.js";
 import { topicMatches } from "./topic-match.js";
 
@@ -27,6 +29,7 @@ export class MemoryBus implements Bus {
   readonly #exchanges = new Set<string>();
   readonly #queues = new Map<string, MemoryQueue>();
   readonly #bindings: Binding[] = [];
+  readonly #logs = new Map<string, MemoryLog>();
   readonly #subs = new Set<Sub>();
   /** Transient queues as declared: dropped with the connection, declared again when it is back (as a setup is). */
   readonly #transient = new Map<string, QueueSpec>();
@@ -64,10 +67,14 @@ export class MemoryBus implements Bus {
     const exchange = o.exchange ?? EXCHANGE;
     if (!this.#exchanges.has(exchange)) throw new PublishError("closed", `no exchange ${exchange}`);
     const targets = this.#route(exchange, routingKey);
-    if (targets.length === 0 && (o.mandatory ?? true)) {
+    const logs = this.#routeLogs(exchange, routingKey);
+    if (targets.length === 0 && logs.length === 0 && (o.mandatory ?? true)) {
       throw new PublishError("unroutable", `no queue is bound for ${exchange}/${routingKey}`);
     }
     const headers = publishHeaders(o) ?? {};
+    for (const log of logs) {
+      log.append({ content: Buffer.from(content), routingKey, messageId: o.messageId, headers: { ...headers } });
+    }
     let refused = false;
     for (const q of targets) {
       // Each queue holds its own copy, as each RabbitMQ queue does.
@@ -118,6 +125,34 @@ export class MemoryBus implements Bus {
     };
   }
 
+  async declareLog(spec: LogSpec): Promise<void> {
+    this.#exchanges.add(EXCHANGE);
+    const existing = this.#logs.get(spec.name);
+    if (existing) {
+      const was = existing.spec;
+      if (was.maxAgeSeconds !== spec.maxAgeSeconds || was.maxBytes !== spec.maxBytes) {
+        throw new Error(`PRECONDITION_FAILED: log ${spec.name} exists with other arguments`);
+      }
+    } else {
+      this.#logs.set(spec.name, new MemoryLog(spec));
+    }
+    for (const key of spec.bindings) this.#bind(EXCHANGE, spec.name, key);
+  }
+
+  async readLog(o: ReadLogOptions): Promise<LogReader> {
+    const log = this.#logs.get(o.log);
+    if (!log) throw new Error(`no log ${o.log} (declare it first)`);
+    const reader = log.addReader(o.from, o.onEntry);
+    this.#schedule();
+    const bus = this;
+    return {
+      get ready() {
+        return !reader.closed && bus.connected;
+      },
+      close: async () => log.removeReader(reader),
+    };
+  }
+
   waitConnected(timeoutMs: number): Promise<boolean> {
     if (this.connected) return Promise.resolve(true);
     return new Promise((resolve) => {
@@ -146,6 +181,7 @@ export class MemoryBus implements Bus {
     this.#connected = true;
     await this.declare([...this.#transient.values()]);
     for (const sub of this.#subs) this.#subscribe(sub);
+    this.#schedule();
     for (const w of [...this.#waiters]) w();
   }
 
@@ -197,11 +233,19 @@ export class MemoryBus implements Bus {
   }
 
   #route(exchange: string, routingKey: string): MemoryQueue[] {
+    return [...this.#matching(exchange, routingKey)].filter((n) => this.#queues.has(n)).map((n) => this.#mustQueue(n));
+  }
+
+  #routeLogs(exchange: string, routingKey: string): MemoryLog[] {
+    return [...this.#matching(exchange, routingKey)].flatMap((n) => this.#logs.get(n) ?? []);
+  }
+
+  #matching(exchange: string, routingKey: string): Set<string> {
     const names = new Set<string>();
     for (const b of this.#bindings) {
       if (b.exchange === exchange && topicMatches(b.pattern, routingKey)) names.add(b.queue);
     }
-    return [...names].map((n) => this.#mustQueue(n));
+    return names;
   }
 
   #mustQueue(name: string): MemoryQueue {
@@ -270,6 +314,8 @@ export class MemoryBus implements Bus {
     setImmediate(() => {
       this.#scheduled = false;
       for (const q of this.#queues.values()) q.dispatch((ch, m) => this.#delivery(q, ch, m));
+      // Log readers are fed while connected; after a drop they carry on from where they were.
+      if (this.connected) for (const log of this.#logs.values()) log.dispatch();
     });
   }
 
