@@ -17,6 +17,7 @@ export {
   type ReadLogOptions,
 } from "./log.js";
 export { MemoryBus, type MemoryBusOptions } from "./memory/memory-bus.js";
+export { PgBus, type PgBusOptions } from "./pg/pg-bus.js";
 export { contractParser } from "./pipeline/contract-parser.js";
 export { PermanentError } from "./pipeline/errors.js";
 export type { BatchOptions, Consumer, ConsumerOptions, SingleOptions } from "./pipeline/options.js";
