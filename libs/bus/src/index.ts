@@ -17,6 +17,7 @@ export {
   type ReadLogOptions,
 } from "./log.js";
 export { MemoryBus, type MemoryBusOptions } from "./memory/memory-bus.js";
+export { isEmbeddedBusUrl, type OpenBusOptions, openBus } from "./open-bus.js";
 export { PgBus, type PgBusOptions } from "./pg/pg-bus.js";
 export { contractParser } from "./pipeline/contract-parser.js";
 export { PermanentError } from "./pipeline/errors.js";

@@ -1,9 +1,9 @@
 import {
   type BatchStore,
   type Delivery,
+  openBus,
   type Parsed,
   type QueueSpec,
-  RabbitBus,
   startBatchConsumer,
   type WriteCounts,
 } from "@sensorstream/bus";
@@ -70,7 +70,7 @@ export async function startIngester<T, R extends WriteCounts>(
     registry,
   });
 
-  const bus = new RabbitBus({ url: config.AMQP_URL, name: deps.name ?? spec.service, logger, registry });
+  const bus = openBus({ url: config.AMQP_URL, name: deps.name ?? spec.service, logger, registry });
   const consumer = await startBatchConsumer({
     bus,
     queue: spec.queue,

@@ -9,9 +9,9 @@ import { env } from "./config.js";
  * is one definition, not a conflict.
  */
 
-/** RabbitMQ. */
+/** The bus: RabbitMQ (amqp, amqps), or the embedded bus in a PostgreSQL database (postgres, postgresql). */
 export const busConfig = {
-  AMQP_URL: env.url("amqp://guest:guest@localhost:5672", ["amqp:", "amqps:"]),
+  AMQP_URL: env.url("amqp://guest:guest@localhost:5672", ["amqp:", "amqps:", "postgres:", "postgresql:"]),
 };
 
 /** How a service that owns tables treats TimescaleDB (the same values as @sensorstream/db's TimescaleMode). */

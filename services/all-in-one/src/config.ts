@@ -2,7 +2,7 @@ import { apiService } from "@sensorstream/api";
 import { gatewayService } from "@sensorstream/gateway";
 import { registryService } from "@sensorstream/registry";
 import { env, httpConfig, loadConfig, mergeConfigSchemas, processConfig } from "@sensorstream/runtime";
-import type { z } from "zod";
+import { z } from "zod";
 import { PLATFORM_SERVICES } from "./services.js";
 
 /**
@@ -36,6 +36,10 @@ const npmStartConfig = {
   SUMMARY_INTERVAL_S: env.int(5, 0, 3600),
   /** How long npm start waits for PostgreSQL and for RabbitMQ to accept connections before giving up. */
   STARTUP_WAIT_S: env.int(60, 0, 3600),
+  /** Where the embedded PostgreSQL keeps its data (used when DATABASE_URL is unset and nothing answers on 5432). */
+  EMBEDDED_DIR: z.string().min(1).default(".sensorstream"),
+  /** The embedded PostgreSQL's port on 127.0.0.1 (the next free one when taken). */
+  EMBEDDED_POSTGRES_PORT: env.port(5433),
 };
 
 /** `npm start`: every service in one process, configured by the union of their variables. */
@@ -51,3 +55,11 @@ export const loadAllInOneConfig = (
 ): Readonly<AllInOneConfig> => loadConfig(allInOneConfigSchema, source);
 
 export const DEFAULT_PORTS = { MQTT_PORT: 1883, MQTT_WS_PORT: 8083, HTTP_PORT: 8080 } as const;
+
+/** Which backing-service URLs the user set (unset ones may be replaced by the local or the embedded service). */
+export const urlsSetByUser = (
+  source: Record<string, string | undefined> = process.env,
+): { database: boolean; bus: boolean } => ({
+  database: (source.DATABASE_URL ?? "") !== "",
+  bus: (source.AMQP_URL ?? "") !== "",
+});

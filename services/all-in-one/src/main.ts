@@ -1,5 +1,4 @@
 #!/usr/bin/env node
-import { redact } from "@sensorstream/bus";
 import {
   configOrExit,
   createLogger,
@@ -9,14 +8,28 @@ import {
   VERSION,
 } from "@sensorstream/runtime";
 import { startFleet } from "@sensorstream/simulator";
-import { loadAllInOneConfig } from "./config.js";
+import { loadAllInOneConfig, urlsSetByUser } from "./config.js";
+import { resolveBackends } from "./embedded/backends.js";
 import { createdNote, startPlatform } from "./platform.js";
 import { waitForServers } from "./startup.js";
 import { liveSummary } from "./summary.js";
 
 const say = (line: string) => process.stdout.write(`${line}\n`);
 
-const config = configOrExit(() => loadAllInOneConfig(), "sensorstream");
+const given = configOrExit(() => loadAllInOneConfig(), "sensorstream");
+
+// No DATABASE_URL and nothing on 5432: the embedded PostgreSQL; no AMQP_URL and nothing on 5672: the embedded bus.
+let backends: Awaited<ReturnType<typeof resolveBackends>>;
+try {
+  backends = await resolveBackends(given, urlsSetByUser());
+} catch (err) {
+  process.stderr.write(`sensorstream: could not start the embedded PostgreSQL: ${(err as Error).message}\n`);
+  process.exit(1);
+}
+const config = { ...given, DATABASE_URL: backends.DATABASE_URL, AMQP_URL: backends.AMQP_URL };
+const stopEmbedded = async () => {
+  await backends.embedded?.stop();
+};
 
 // The root carries the version; every service logs through its own child ({ service }), this file as all-in-one.
 const root = createLogger({ version: VERSION, level: config.LOG_LEVEL });
@@ -29,6 +42,7 @@ let platform: Awaited<ReturnType<typeof startPlatform>>;
 try {
   platform = await startPlatform(config, { logger: root, registry });
 } catch (err) {
+  await stopEmbedded().catch(() => {});
   if (err instanceof PortInUseError) {
     process.stderr.write(`sensorstream: ${err.message}\n`);
     process.exit(1);
@@ -47,8 +61,7 @@ say(
     ? "  API token  from API_TOKEN"
     : `  API token  ${platform.apiToken}   (made up for this run; set API_TOKEN to keep one)`,
 );
-say(`  database   ${redact(config.DATABASE_URL)}`);
-say(`  RabbitMQ   ${redact(config.AMQP_URL)}`);
+for (const line of backends.lines) say(line);
 
 const fleet = config.DEMO
   ? startFleet({
@@ -84,6 +97,8 @@ installShutdown({
     say("stopping: draining in-flight messages...");
     await fleet?.stop();
     await platform.stop();
+    if (backends.embedded) say("stopping the embedded PostgreSQL...");
+    await stopEmbedded();
     say("stopped.");
   },
 });

@@ -1,4 +1,4 @@
-import { redact } from "@sensorstream/bus";
+import { isEmbeddedBusUrl, redact } from "@sensorstream/bus";
 import type { AllInOneConfig } from "./config.js";
 import { postgresRefusedUs, probePostgres, probeRabbitMq, rabbitMqRefusedUs } from "./probe.js";
 import { reasonOf, waitUntilReachable } from "./wait.js";
@@ -31,6 +31,8 @@ export async function waitForServers(
       "Start it (e.g. `pg_ctlcluster 15 main start`, or `docker compose up -d timescaledb`) or set DATABASE_URL.",
     );
   }
+  // The embedded bus lives in that database: nothing more to wait for.
+  if (isEmbeddedBusUrl(config.AMQP_URL)) return database.value;
   const bus = await waitUntilReachable({
     what: "RabbitMQ",
     where: redact(config.AMQP_URL),

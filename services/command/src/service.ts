@@ -1,4 +1,4 @@
-import { RabbitBus } from "@sensorstream/bus";
+import { openBus } from "@sensorstream/bus";
 import { CommandAdmin, type CommandRecord, devicePayload } from "@sensorstream/commands";
 import { commandRoutingKey } from "@sensorstream/contracts";
 import { createPool, migrateWhenReachable, type TimescaleMode } from "@sensorstream/db";
@@ -38,7 +38,7 @@ export async function startCommand(config: CommandSettings, deps: CommandDeps): 
   let dbOk = true;
   health.register("command_database", () => dbOk);
 
-  const bus = new RabbitBus({ url: config.AMQP_URL, name: NAME, logger, registry });
+  const bus = openBus({ url: config.AMQP_URL, name: NAME, logger, registry });
   const store = new CommandStore(pool);
   // Not mandatory: with no gateway bound (none running, or the sensor's replica restarting) the command stays in
   // the table and is sent again when the sensor's presence says it is back (or by the retry sweep).

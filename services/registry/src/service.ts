@@ -1,4 +1,4 @@
-import { RabbitBus } from "@sensorstream/bus";
+import { openBus } from "@sensorstream/bus";
 import { type Presence, presenceRoutingKey } from "@sensorstream/contracts";
 import { createPool, migrateWhenReachable, type TimescaleMode } from "@sensorstream/db";
 import type { Health, Logger, Registry } from "@sensorstream/runtime";
@@ -40,7 +40,7 @@ export async function startRegistry(config: RegistrySettings, deps: RegistryDeps
   const policy = { silentFloorS: config.SILENT_FLOOR_S, silentIntervals: config.SILENT_INTERVALS };
   const store = new PresenceStore(pool, policy, config.REGISTRATION);
 
-  const bus = new RabbitBus({ url: config.AMQP_URL, name: NAME, logger, registry });
+  const bus = openBus({ url: config.AMQP_URL, name: NAME, logger, registry });
   // A broadcast: nobody may be listening yet, so it is not mandatory.
   const announce = (p: Presence, messageId: string) =>
     bus

@@ -52,6 +52,14 @@ export async function declareQueues(db: Queryable, queues: QueueSpec[], session:
 }
 
 async function upsert(db: Queryable, name: string, s: Settings): Promise<void> {
+  const insert = () =>
+    db.query(
+      `INSERT INTO bus.queues (name, max_length, overflow, delivery_limit, dead_letter_exchange, owner)
+       VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (name) DO NOTHING`,
+      [name, s.max_length, s.overflow, s.delivery_limit, s.dead_letter_exchange, s.owner],
+    );
+  // Insert first: two processes declaring the same queue at once both succeed (the second finds it there).
+  if ((await insert()).rowCount === 1) return;
   const { rows } = await db.query<Settings & { alive: boolean }>(
     `SELECT max_length::float8 AS max_length, overflow, delivery_limit, dead_letter_exchange, owner,
             owner IN (${LIVE_SESSIONS}) AS alive
@@ -59,24 +67,20 @@ async function upsert(db: Queryable, name: string, s: Settings): Promise<void> {
     [name],
   );
   const was = rows[0];
-  if (was && s.owner !== null && was.owner !== null && was.owner !== s.owner) {
+  if (!was) return insert().then(() => undefined);
+  if (s.owner !== null && was.owner !== null && was.owner !== s.owner) {
     if (was.alive) throw new Error(`RESOURCE_LOCKED: queue ${name} is another connection's transient queue`);
     await db.query("DELETE FROM bus.queues WHERE name = $1", [name]);
-  } else if (was) {
-    const same =
-      was.max_length === s.max_length &&
-      was.overflow === s.overflow &&
-      was.delivery_limit === s.delivery_limit &&
-      was.dead_letter_exchange === s.dead_letter_exchange &&
-      (was.owner === null) === (s.owner === null);
-    if (!same) throw new Error(`PRECONDITION_FAILED: queue ${name} exists with other arguments`);
+    await insert();
     return;
   }
-  await db.query(
-    `INSERT INTO bus.queues (name, max_length, overflow, delivery_limit, dead_letter_exchange, owner)
-     VALUES ($1, $2, $3, $4, $5, $6)`,
-    [name, s.max_length, s.overflow, s.delivery_limit, s.dead_letter_exchange, s.owner],
-  );
+  const same =
+    was.max_length === s.max_length &&
+    was.overflow === s.overflow &&
+    was.delivery_limit === s.delivery_limit &&
+    was.dead_letter_exchange === s.dead_letter_exchange &&
+    (was.owner === null) === (s.owner === null);
+  if (!same) throw new Error(`PRECONDITION_FAILED: queue ${name} exists with other arguments`);
 }
 
 async function bind(db: Queryable, exchange: string, queue: string, patterns: readonly string[]): Promise<void> {

