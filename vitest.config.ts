@@ -38,6 +38,8 @@ export default defineConfig({
         test: {
           name: "integration",
           include: ["test/integration/**/*.test.ts", "test/e2e/**/*.test.ts"],
+          // Finds PostgreSQL and RabbitMQ (env URLs, local servers, testcontainers, embedded) once per run.
+          globalSetup: ["test/fixtures/global-setup.ts"],
           testTimeout: 60_000,
           hookTimeout: 60_000,
         },

@@ -5,10 +5,11 @@ import { COMMAND_NAMES, type CommandName } from "@sensorstream/contracts";
 import { registryService } from "@sensorstream/registry";
 import amqp from "amqplib";
 import pg from "pg";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
 import { createTestVhost, type TestVhost } from "../fixtures/amqp.js";
 import { createTestDatabase, type TestDatabase } from "../fixtures/pg.js";
 import { metricValue } from "../fixtures/prometheus.js";
+import { describeRabbitMq } from "../fixtures/rabbitmq-only.js";
 import { type StartedService, startService } from "../fixtures/services.js";
 import { waitFor } from "../fixtures/wait.js";
 import { metricsText, publishDirect } from "./harness.js";
@@ -20,7 +21,7 @@ const OUTBOUND = "test.outbound";
  * The command service on real RabbitMQ and PostgreSQL, fed with bus messages published directly (as the
  * gateways and the registry would): delivery reports, acks (good and bad), presence, expiry, a restart.
  */
-describe("the command service", () => {
+describeRabbitMq("the command service", () => {
   let vhost: TestVhost;
   let db: TestDatabase;
   let pool: pg.Pool;

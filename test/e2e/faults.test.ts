@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { testEnv } from "../fixtures/env.js";
 import { metricValue } from "../fixtures/prometheus.js";
+import { itRabbitMq } from "../fixtures/rabbitmq-only.js";
 import { startTcpProxy, type TcpProxy } from "../fixtures/tcp-proxy.js";
 import { waitFor } from "../fixtures/wait.js";
 import { metricsText, type Spine, startSpine } from "./harness.js";
@@ -42,7 +43,7 @@ describe("faults: nothing a sensor got a PUBACK for is lost", () => {
     proxy = undefined;
   });
 
-  it("survives RabbitMQ closing every connection mid-stream", async () => {
+  itRabbitMq("survives RabbitMQ closing every connection mid-stream", async () => {
     spine = await startSpine("fault_amqp");
     const c = await spine.connect("crane-fault-1");
     const loop = publishLoop(c, "crane-fault-1", 5);

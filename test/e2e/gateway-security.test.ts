@@ -9,10 +9,11 @@ import { SensorAdmin, SubscriberAdmin } from "@sensorstream/sensors";
 import amqp from "amqplib";
 import mqtt, { type MqttClient } from "mqtt";
 import pg from "pg";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
 import { createTestVhost, type QueuedMessage, type TestVhost } from "../fixtures/amqp.js";
 import { createTestDatabase, type TestDatabase } from "../fixtures/pg.js";
 import { metricValue } from "../fixtures/prometheus.js";
+import { describeRabbitMq } from "../fixtures/rabbitmq-only.js";
 import { waitFor } from "../fixtures/wait.js";
 
 /** Everything published on the main exchange, as seen by a queue bound to "#". */
@@ -47,7 +48,7 @@ const inbox = (c: MqttClient) => {
   return got;
 };
 
-describe("gateway security: isolation, identity, limits, revocation", () => {
+describeRabbitMq("gateway security: isolation, identity, limits, revocation", () => {
   let db: TestDatabase;
   let vhost: TestVhost;
   let pool: pg.Pool;

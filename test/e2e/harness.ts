@@ -1,8 +1,8 @@
+import { openBus } from "@sensorstream/bus";
 import { type Gateway, gatewayService } from "@sensorstream/gateway";
 import { type LogIngester, logIngesterService } from "@sensorstream/log-ingester";
 import { type Ingester, measurementIngesterService } from "@sensorstream/measurement-ingester";
-import { firstFreePort, type Registry } from "@sensorstream/runtime";
-import amqp from "amqplib";
+import { createRegistry, firstFreePort, type Registry, silentLogger } from "@sensorstream/runtime";
 import mqtt, { type MqttClient } from "mqtt";
 import { createTestVhost, type TestVhost } from "../fixtures/amqp.js";
 import { createTestDatabase, type TestDatabase } from "../fixtures/pg.js";
@@ -123,15 +123,27 @@ export async function publishDirect(
   url: string,
   messages: Array<{ key: string; body: unknown; headers?: Record<string, unknown> }>,
 ): Promise<void> {
-  const conn = await amqp.connect(url);
-  const ch = await conn.createConfirmChannel();
-  for (const [i, m] of messages.entries()) {
-    const content = Buffer.from(typeof m.body === "string" ? m.body : JSON.stringify(m.body));
-    const headers = m.headers ? { headers: m.headers } : {};
-    ch.publish("sensor_streaming", m.key, content, { persistent: true, messageId: `direct-${i}`, ...headers });
+  // Through the Bus port, so it works on RabbitMQ and on the embedded bus alike; raw (no schema version added).
+  const bus = openBus({
+    url,
+    name: "test-publisher",
+    logger: silentLogger(),
+    registry: createRegistry({ defaultMetrics: false }),
+  });
+  bus.start();
+  try {
+    for (const [i, m] of messages.entries()) {
+      const content = Buffer.from(typeof m.body === "string" ? m.body : JSON.stringify(m.body));
+      await bus.publish(m.key, content, {
+        messageId: `direct-${i}`,
+        mandatory: false,
+        schemaVersion: null,
+        ...(m.headers ? { headers: m.headers } : {}),
+      });
+    }
+  } finally {
+    await bus.close();
   }
-  await ch.waitForConfirms();
-  await conn.close();
 }
 
 /** Rows of a sensor as (metric, epoch microseconds, value), ordered. */

@@ -5,18 +5,19 @@ import { createRegistry, Health, type Registry, silentLogger } from "@sensorstre
 import { SensorAdmin } from "@sensorstream/sensors";
 import amqp from "amqplib";
 import pg from "pg";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
 import { createTestVhost, type TestVhost } from "../fixtures/amqp.js";
 import { testEnv } from "../fixtures/env.js";
 import { createTestDatabase, type TestDatabase } from "../fixtures/pg.js";
 import { metricValue } from "../fixtures/prometheus.js";
+import { describeRabbitMq } from "../fixtures/rabbitmq-only.js";
 import { startTcpProxy, type TcpProxy } from "../fixtures/tcp-proxy.js";
 import { waitFor } from "../fixtures/wait.js";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** The registry's batches across a database outage: retried unacked, nothing dead-lettered, nothing lost. */
-describe("registry during a PostgreSQL outage", () => {
+describeRabbitMq("registry during a PostgreSQL outage", () => {
   let db: TestDatabase;
   let vhost: TestVhost;
   let proxy: TcpProxy;

@@ -9,17 +9,18 @@ import { SensorAdmin, SubscriberAdmin } from "@sensorstream/sensors";
 import amqp from "amqplib";
 import mqtt, { type MqttClient } from "mqtt";
 import pg from "pg";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
 import { createTestVhost, type TestVhost } from "../fixtures/amqp.js";
 import { createTestDatabase, type TestDatabase } from "../fixtures/pg.js";
 import { metricValue } from "../fixtures/prometheus.js";
+import { describeRabbitMq } from "../fixtures/rabbitmq-only.js";
 import { startService } from "../fixtures/services.js";
 import { waitFor } from "../fixtures/wait.js";
 import { gatewayEnv, ingesterEnv } from "./harness.js";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-describe("registry, presence and device security", () => {
+describeRabbitMq("registry, presence and device security", () => {
   let db: TestDatabase;
   let vhost: TestVhost;
   let pool: pg.Pool;

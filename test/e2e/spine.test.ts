@@ -2,8 +2,9 @@ import { DEAD_LETTER_HEADERS } from "@sensorstream/bus";
 import { formatMicros, parseRfc3339ToMicros, SCHEMA_VERSION_HEADER } from "@sensorstream/contracts";
 import amqp from "amqplib";
 import mqtt from "mqtt";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
 import { metricValue } from "../fixtures/prometheus.js";
+import { describeRabbitMq } from "../fixtures/rabbitmq-only.js";
 import { waitFor } from "../fixtures/wait.js";
 import { countRows, metricsText, rowsOf, type Spine, startSpine } from "./harness.js";
 
@@ -13,7 +14,7 @@ const us = (iso: string): string => {
   return String(r.us);
 };
 
-describe("telemetry spine: MQTT -> gateway -> RabbitMQ -> ingester -> PostgreSQL", () => {
+describeRabbitMq("telemetry spine: MQTT -> gateway -> RabbitMQ -> ingester -> PostgreSQL", () => {
   let spine: Spine;
   beforeAll(async () => {
     spine = await startSpine("spine", { maxPayloadBytes: 2048 });

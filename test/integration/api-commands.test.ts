@@ -1,9 +1,10 @@
 import { COMMAND_NAMES } from "@sensorstream/contracts";
 import amqp from "amqplib";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
 import type { TestVhost } from "../fixtures/amqp.js";
 import { startTestApi, type TestApi } from "../fixtures/api.js";
 import type { TestDatabase } from "../fixtures/pg.js";
+import { describeRabbitMq } from "../fixtures/rabbitmq-only.js";
 
 const TOKEN = "test-api-token-0123456789";
 const auth = { authorization: `Bearer ${TOKEN}` };
@@ -21,7 +22,7 @@ type Cmd = {
 };
 type ErrorBody = { error: { code: string; details?: Array<{ path: string; message: string }> } };
 
-describe("HTTP API: commands", () => {
+describeRabbitMq("HTTP API: commands", () => {
   let t: TestApi;
   let db: TestDatabase;
   let vhost: TestVhost;

@@ -47,10 +47,11 @@ const role = (svc: string) => `${prefix}${svc}`;
 
 let db: TestDatabase;
 let dir: string;
-const urlAs = (user: string) => {
+/** The service's role with the password psqlRoles gave it (a server that checks passwords needs the right one). */
+const urlAs = (svc: string) => {
   const u = new URL(db.url);
-  u.username = user;
-  u.password = "pw";
+  u.username = role(svc);
+  u.password = `pw-${svc === "grafana_reader" ? "grafana" : svc}`;
   return u.toString();
 };
 
@@ -82,7 +83,7 @@ async function migrateCommand(): Promise<{ stdout: string; stderr: string }> {
   return run("node", [at("deploy/docker/migrate.mjs"), "--grants", join(dir, "grants.sql")], {
     env: {
       PATH: process.env.PATH ?? "",
-      DATABASE_URL: urlAs(role("migrator")),
+      DATABASE_URL: urlAs("migrator"),
       TIMESCALEDB: "auto",
       LOG_LEVEL: "warn",
     },
@@ -91,7 +92,7 @@ async function migrateCommand(): Promise<{ stdout: string; stderr: string }> {
 }
 
 async function as<T>(svc: string, work: (c: pg.Client) => Promise<T>): Promise<T> {
-  const c = new pg.Client({ connectionString: urlAs(role(svc)) });
+  const c = new pg.Client({ connectionString: urlAs(svc) });
   await c.connect();
   try {
     return await work(c);
@@ -227,7 +228,7 @@ describe("database roles on PostgreSQL (roles.sql, then migrate --grants)", () =
 
   it("lets every service run its start-up migration check with its own role (nothing left to apply)", async () => {
     for (const svc of SERVICES) {
-      const pool = new pg.Pool({ connectionString: urlAs(role(svc)), max: 1 });
+      const pool = new pg.Pool({ connectionString: urlAs(svc), max: 1 });
       try {
         const r = await migrate(pool, { logger: silentLogger(), timescale: "auto" });
         expect(r.applied, svc).toStrictEqual([]);

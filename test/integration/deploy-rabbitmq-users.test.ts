@@ -11,8 +11,9 @@ import { promisify } from "node:util";
 import { declareTopology, QUEUES, type QueueSpec } from "@sensorstream/bus";
 import { DEAD_LETTER_EXCHANGE, EXCHANGE } from "@sensorstream/contracts";
 import amqp, { type ChannelModel, type ConfirmChannel } from "amqplib";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
 import { createTestVhost, type TestVhost } from "../fixtures/amqp.js";
+import { describeRabbitMq } from "../fixtures/rabbitmq-only.js";
 import { asString, at, byKind, dig, KUBECTL_MISSING, kubectlPath, kustomize, type Obj } from "./deploy-support.js";
 
 const run = promisify(execFile);
@@ -109,7 +110,7 @@ const publishConfirmed = (ch: ConfirmChannel, exchange: string, key: string) =>
     ch.publish(exchange, key, Buffer.from("{}"), {}, (err) => (err ? reject(err) : resolve()));
   });
 
-describe("RabbitMQ users per service (users.yaml on a real broker)", () => {
+describeRabbitMq("RabbitMQ users per service (users.yaml on a real broker)", () => {
   beforeAll(async () => {
     if (!kubectlPath()) throw new Error(KUBECTL_MISSING);
     permissions = byKind(kustomize(at("k8s/overlays/prod")), "Permission");

@@ -6,6 +6,7 @@ import { createTestVhost, type TestVhost } from "../fixtures/amqp.js";
 import { testEnv } from "../fixtures/env.js";
 import { createTestDatabase, type TestDatabase } from "../fixtures/pg.js";
 import { metricValue, parsePrometheus } from "../fixtures/prometheus.js";
+import { describeRabbitMq } from "../fixtures/rabbitmq-only.js";
 import { startTcpProxy } from "../fixtures/tcp-proxy.js";
 import { waitFor } from "../fixtures/wait.js";
 
@@ -75,7 +76,7 @@ describe("createTestDatabase", () => {
   });
 });
 
-describe("createTestVhost", () => {
+describeRabbitMq("createTestVhost", () => {
   let a: TestVhost;
   let b: TestVhost;
   const connections: ChannelModel[] = [];

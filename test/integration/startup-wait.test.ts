@@ -9,6 +9,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { createTestVhost, type TestVhost } from "../fixtures/amqp.js";
 import { testEnv } from "../fixtures/env.js";
 import { createTestDatabase, type TestDatabase } from "../fixtures/pg.js";
+import { itRabbitMq } from "../fixtures/rabbitmq-only.js";
 import { startTcpProxy, type TcpProxy } from "../fixtures/tcp-proxy.js";
 import { waitFor } from "../fixtures/wait.js";
 
@@ -31,32 +32,32 @@ describe("npm start waits for a slow server", () => {
     [db, vhost, proxy, child] = [undefined, undefined, undefined, undefined];
   });
 
-  it.each(["PostgreSQL", "RabbitMQ"] as const)(
-    "keeps trying %s while it refuses, and goes on once it answers",
-    async (what) => {
-      db = await createTestDatabase("wait");
-      vhost = await createTestVhost("wait");
-      const target = what === "PostgreSQL" ? db.url : vhost.url;
-      const p = await proxyTo(target);
-      proxy = p;
-      p.cut();
-      const lines: string[] = [];
-      const result = waitUntilReachable<unknown>({
-        what,
-        where: "the proxy",
-        attempt: () => (what === "PostgreSQL" ? probePostgres(p.url(target)) : probeRabbitMq(p.url(target))),
-        limitMs: 60_000,
-        progressEveryMs: 200,
-        say: (l) => lines.push(l),
-      });
-      await waitFor(() => lines.length >= 2, { message: "no progress line while refused" });
-      p.restore();
-      const r = await result;
-      expect(r.ok).toBe(true);
-      if (what === "PostgreSQL") expect(r).toStrictEqual({ ok: true, value: "exists" });
-      expect(lines[0]).toMatch(new RegExp(`^waiting for ${what} at the proxy \\(\\d+ s\\): \\S`));
-    },
-  );
+  const keepsTrying = async (what: "PostgreSQL" | "RabbitMQ") => {
+    db = await createTestDatabase("wait");
+    vhost = await createTestVhost("wait");
+    const target = what === "PostgreSQL" ? db.url : vhost.url;
+    const p = await proxyTo(target);
+    proxy = p;
+    p.cut();
+    const lines: string[] = [];
+    const result = waitUntilReachable<unknown>({
+      what,
+      where: "the proxy",
+      attempt: () => (what === "PostgreSQL" ? probePostgres(p.url(target)) : probeRabbitMq(p.url(target))),
+      limitMs: 60_000,
+      progressEveryMs: 200,
+      say: (l) => lines.push(l),
+    });
+    await waitFor(() => lines.length >= 2, { message: "no progress line while refused" });
+    p.restore();
+    const r = await result;
+    expect(r.ok).toBe(true);
+    if (what === "PostgreSQL") expect(r).toStrictEqual({ ok: true, value: "exists" });
+    expect(lines[0]).toMatch(new RegExp(`^waiting for ${what} at the proxy \\(\\d+ s\\): \\S`));
+  };
+
+  it("keeps trying PostgreSQL while it refuses, and goes on once it answers", () => keepsTrying("PostgreSQL"));
+  itRabbitMq("keeps trying RabbitMQ while it refuses, and goes on once it answers", () => keepsTrying("RabbitMQ"));
 
   it("gives up on a server that keeps refusing, with the last error", async () => {
     const p = await proxyTo(testEnv().databaseUrl);

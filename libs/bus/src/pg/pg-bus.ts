@@ -45,6 +45,7 @@ export class PgBus implements Bus {
   readonly #waiters = new Set<() => void>();
   readonly #acks = new Map<string, string[]>();
   #acking: Promise<void> | undefined;
+  #ackFlight: Promise<void> = Promise.resolve();
   #listener: pg.Client | undefined;
   #session: string | undefined;
   #connecting: Promise<void> | undefined;
@@ -243,10 +244,17 @@ export class PgBus implements Bus {
     this.#acking ??= new Promise<void>((r) => setImmediate(r)).then(() => this.#flushAcks());
   }
 
-  async #flushAcks(): Promise<void> {
+  /** Deletes the acked messages; each flush runs after the one before it, so "flushed" means "deleted". */
+  #flushAcks(): Promise<void> {
     this.#acking = undefined;
     const batches = [...this.#acks];
     this.#acks.clear();
+    const run = this.#ackFlight.then(() => this.#deleteAcked(batches));
+    this.#ackFlight = run.catch(() => {});
+    return run;
+  }
+
+  async #deleteAcked(batches: Array<[string, string[]]>): Promise<void> {
     for (const [session, ids] of batches) {
       // locked_by: an ack for a message this session no longer holds (it was returned) deletes nothing.
       await this.#pool
