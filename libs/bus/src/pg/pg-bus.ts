@@ -1,10 +1,12 @@
 import { type Logger, type Registry, sleep } from "@sensorstream/runtime";
 import pg from "pg";
 import { type DeadLetter, DeadLetterPublisher } from "../dead-letter.js";
+import type { LogReader, LogSpec, ReadLogOptions } from "../log.js";
 import type { Bus, ConsumeOptions, Subscription } from "../port.js";
 import { PublishError, type PublishOptions } from "../publisher.js";
 import type { QueueSpec } from "../topology.js";
 import { declareQueues } from "./declare.js";
+import { declareLogRow, logWakeup, PgLogReader } from "./logs.js";
 import { PgPublisher } from "./publisher.js";
 import { deadLetterMessages, returnMessages } from "./returns.js";
 import { ensureBusSchema, SESSION_OF, TOPOLOGY_CHANNEL, WAKEUP_CHANNEL } from "./schema.js";
@@ -42,6 +44,8 @@ export class PgBus implements Bus {
   readonly #deadLetters: DeadLetterPublisher;
   readonly #specs = new Map<string, QueueSpec>();
   readonly #subs = new Set<PgSubscription>();
+  readonly #logs = new Map<string, LogSpec>();
+  readonly #readers = new Set<PgLogReader>();
   readonly #waiters = new Set<() => void>();
   readonly #acks = new Map<string, string[]>();
   #acking: Promise<void> | undefined;
@@ -115,6 +119,27 @@ export class PgBus implements Bus {
     return sub;
   }
 
+  async declareLog(spec: LogSpec): Promise<void> {
+    this.#logs.set(spec.name, spec);
+    if (this.#session) await this.#declare([], this.#session);
+  }
+
+  async readLog(o: ReadLogOptions): Promise<LogReader> {
+    if (!this.connected && !(await this.waitConnected(this.#opts.waitForConnectionMs ?? 5_000))) {
+      throw new Error("the embedded bus is unavailable");
+    }
+    const reader = new PgLogReader({
+      ...o,
+      pool: this.#pool,
+      logger: this.#opts.logger,
+      connected: () => this.connected,
+      onClose: (r) => this.#readers.delete(r),
+    });
+    await reader.start();
+    this.#readers.add(reader);
+    return reader;
+  }
+
   waitConnected(timeoutMs: number): Promise<boolean> {
     if (this.connected) return Promise.resolve(true);
     return new Promise((resolve) => {
@@ -133,6 +158,7 @@ export class PgBus implements Bus {
     if (this.#closed) return;
     await this.#publisher.drain();
     await Promise.all([...this.#subs].map((s) => s.close().catch(() => {})));
+    await Promise.all([...this.#readers].map((r) => r.close().catch(() => {})));
     await this.#flushAcks().catch(() => {});
     this.#closed = true;
     if (this.#timer) clearInterval(this.#timer);
@@ -194,6 +220,7 @@ export class PgBus implements Bus {
     }
     await this.#sweep();
     for (const sub of this.#subs) sub.open(this.#session);
+    for (const r of this.#readers) r.wake();
     for (const w of [...this.#waiters]) w();
   }
 
@@ -211,6 +238,7 @@ export class PgBus implements Bus {
   async #declare(queues: readonly QueueSpec[], session: string): Promise<void> {
     await inTransaction(this.#pool, async (c) => {
       await declareQueues(c, [...queues], session);
+      for (const log of this.#logs.values()) await declareLogRow(c, log);
       await c.query("SELECT pg_notify($1, '')", [TOPOLOGY_CHANNEL]);
     });
     await this.#topology.load(this.#pool);
@@ -219,6 +247,7 @@ export class PgBus implements Bus {
   #notified(channel: string, payload: string | undefined): void {
     if (channel === WAKEUP_CHANNEL) {
       for (const sub of this.#subs) if (sub.options.queue === payload) sub.wake();
+      for (const r of this.#readers) if (logWakeup(r.log) === payload) r.wake();
     } else if (channel === TOPOLOGY_CHANNEL) {
       this.#topology.load(this.#pool).catch(() => {});
     }
@@ -228,6 +257,7 @@ export class PgBus implements Bus {
     if (!this.#session || this.#closed) return;
     await this.#sweep();
     for (const sub of this.#subs) sub.wake();
+    for (const r of this.#readers) r.wake();
   }
 
   async #sweep(): Promise<void> {

@@ -1,6 +1,7 @@
 import { EXCHANGE } from "@sensorstream/contracts";
 import type pg from "pg";
 import { PublishError, type PublishOptions, publishHeaders } from "../publisher.js";
+import { type Append, appendEntries } from "./logs.js";
 import { notifyQueues } from "./returns.js";
 import { inTransaction, isConnectionError, type Queryable } from "./sql.js";
 import type { PgTopology, QueueRow } from "./topology.js";
@@ -93,19 +94,26 @@ export class PgPublisher {
   /** Writes what can be written; returns each publish's error (or undefined) in order. */
   async #write(db: Queryable, batch: Pending[], reloaded: boolean): Promise<Array<PublishError | undefined>> {
     const route = (p: Pending) => this.topology.route(p.o.exchange ?? EXCHANGE, p.routingKey);
-    const mandatoryUnrouted = (p: Pending) => (p.o.mandatory ?? true) && route(p).length === 0;
+    const logsOf = (p: Pending) => this.topology.routeLogs(p.o.exchange ?? EXCHANGE, p.routingKey);
+    const mandatoryUnrouted = (p: Pending) =>
+      (p.o.mandatory ?? true) && route(p).length === 0 && logsOf(p).length === 0;
     if (!reloaded && batch.some(mandatoryUnrouted)) await this.topology.load(db);
     const added = new Map<string, number>();
     const rows: Array<{ q: QueueRow; p: Pending; headers: string }> = [];
     const errors: Array<PublishError | undefined> = [];
+    const appends: Append[] = [];
     for (const p of batch) {
       const exchange = p.o.exchange ?? EXCHANGE;
       const targets = route(p);
-      if (targets.length === 0 && (p.o.mandatory ?? true)) {
+      const logs = logsOf(p);
+      if (targets.length === 0 && logs.length === 0 && (p.o.mandatory ?? true)) {
         errors.push(new PublishError("unroutable", `no queue is bound for ${exchange}/${p.routingKey}`));
         continue;
       }
       const headers = JSON.stringify(publishHeaders(p.o) ?? {});
+      for (const log of logs) {
+        appends.push({ log, routingKey: p.routingKey, messageId: p.o.messageId, headers, content: p.content });
+      }
       let refused = false;
       for (const q of targets) {
         // As a quorum queue: only ready messages count, checked before one joins (so it may hold maxLength + 1).
@@ -125,6 +133,7 @@ export class PgPublisher {
           : undefined,
       );
     }
+    await appendEntries(db, appends);
     if (rows.length === 0) return errors;
     await db.query(
       `INSERT INTO bus.messages (queue, exchange, routing_key, message_id, headers, content)

@@ -50,6 +50,29 @@ CREATE TABLE IF NOT EXISTS bus.messages (
   consumer text
 );
 CREATE INDEX IF NOT EXISTS messages_ready ON bus.messages (queue, id) WHERE locked_by IS NULL;
+CREATE TABLE IF NOT EXISTS bus.logs (
+  name text PRIMARY KEY,
+  max_age_seconds integer NOT NULL,
+  max_bytes bigint NOT NULL,
+  -- the offset the next entry gets; locked by an append, so entries commit in offset order
+  next_offset bigint NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS bus.log_bindings (
+  exchange text NOT NULL,
+  log text NOT NULL REFERENCES bus.logs (name) ON DELETE CASCADE,
+  pattern text NOT NULL,
+  PRIMARY KEY (exchange, log, pattern)
+);
+CREATE TABLE IF NOT EXISTS bus.log_entries (
+  log text NOT NULL REFERENCES bus.logs (name) ON DELETE CASCADE,
+  "offset" bigint NOT NULL,
+  appended_at timestamptz NOT NULL DEFAULT now(),
+  routing_key text NOT NULL,
+  message_id text,
+  headers jsonb NOT NULL,
+  content bytea NOT NULL,
+  PRIMARY KEY (log, "offset")
+);
 CREATE INDEX IF NOT EXISTS messages_locked ON bus.messages (locked_by, consumer) WHERE locked_by IS NOT NULL;
 `;
 

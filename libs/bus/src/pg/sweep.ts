@@ -1,5 +1,6 @@
 import type pg from "pg";
 import { LIVE_SESSIONS } from "./declare.js";
+import { trimLogs } from "./logs.js";
 import { trimHead } from "./publisher.js";
 import { returnMessages } from "./returns.js";
 import { TOPOLOGY_CHANNEL } from "./schema.js";
@@ -18,6 +19,7 @@ export async function sweep(pool: pg.Pool, topology: PgTopology): Promise<void> 
     await pool.query("SELECT pg_notify($1, '')", [TOPOLOGY_CHANNEL]);
     await topology.load(pool);
   }
+  await trimLogs(pool);
   for (const q of topology.queues.values()) {
     if (q.overflow === "drop-head") await trimHead(pool, q.name, q.max_length);
   }

@@ -20,6 +20,7 @@ type Binding = { exchange: string; queue: string; pattern: string };
 export class PgTopology {
   queues = new Map<string, QueueRow>();
   #bindings: Binding[] = [];
+  #logBindings: Array<{ exchange: string; log: string; pattern: string }> = [];
   #version = 0;
 
   get version(): number {
@@ -33,6 +34,10 @@ export class PgTopology {
     const bindings = await db.query<Binding>("SELECT exchange, queue, pattern FROM bus.bindings");
     this.queues = new Map(queues.rows.map((q) => [q.name, q]));
     this.#bindings = bindings.rows;
+    const logBindings = await db.query<{ exchange: string; log: string; pattern: string }>(
+      "SELECT exchange, log, pattern FROM bus.log_bindings",
+    );
+    this.#logBindings = logBindings.rows;
     this.#version++;
   }
 
@@ -46,5 +51,14 @@ export class PgTopology {
       const q = this.queues.get(n);
       return q ? [q] : [];
     });
+  }
+
+  /** The logs a message with this routing key is appended to. */
+  routeLogs(exchange: string, routingKey: string): string[] {
+    const names = new Set<string>();
+    for (const b of this.#logBindings) {
+      if (b.exchange === exchange && topicMatches(b.pattern, routingKey)) names.add(b.log);
+    }
+    return [...names];
   }
 }
