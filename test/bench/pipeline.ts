@@ -12,6 +12,7 @@ import { createTestVhost } from "../fixtures/amqp.js";
 import { createTestDatabase } from "../fixtures/pg.js";
 import { parsePrometheus } from "../fixtures/prometheus.js";
 import { runChurn } from "./churn.js";
+import { runBusBench } from "./embedded-bus.js";
 import { spawnPlatform } from "./platform-process.js";
 import { bucketsOf, histogramQuantile } from "./quantiles.js";
 
@@ -26,7 +27,9 @@ Starts the platform on a fresh database and vhost (or targets a running one) and
                       (default 1:5000 and 10:25000)
   --target            measure a running platform instead: needs --mqtt-url, --database-url, --metrics-url
   --mqtt-url URL      --database-url URL      --metrics-url URL
-  --only WHAT         pipeline (the readings scenarios) or churn (fleet churn); default both
+  --only WHAT         pipeline (the readings scenarios), churn (fleet churn) or bus (the embedded bus beside
+                      RabbitMQ, through the Bus port); default all three
+  --bus-messages N    messages per phase of the bus scenario (default 20000)
   --churn-sensors N   sensors that connect, send birth + one reading, and leave (default 5000)
   --churn-runs N      churn runs per build (default 1); the figures of each run are printed
   --churn-concurrency N  MQTT handshakes in flight at once (default 500)
@@ -54,6 +57,7 @@ const { values: args } = parseArgs({
     "churn-timeout": { type: "string", default: "60" },
     "churn-burst": { type: "string", default: "5000" },
     "churn-baseline": { type: "string" },
+    "bus-messages": { type: "string", default: "20000" },
     help: { type: "boolean", default: false },
   },
 });
@@ -71,7 +75,9 @@ const scenarios = (args.scenario ?? ["1:5000", "10:25000"]).map((s) => {
 });
 if (!(durationS > 0) || !(sensors > 0)) throw new Error("--duration and --sensors must be positive numbers");
 const only = args.only;
-if (only !== undefined && only !== "pipeline" && only !== "churn") throw new Error("--only wants pipeline or churn");
+if (only !== undefined && only !== "pipeline" && only !== "churn" && only !== "bus") {
+  throw new Error("--only wants pipeline, churn or bus");
+}
 const churnSensors = Number(args["churn-sensors"]);
 const churnRuns = Number(args["churn-runs"]);
 const churnConcurrency = Number(args["churn-concurrency"]);
@@ -185,7 +191,7 @@ async function runScenario(target: Target, batch: number, rate: number, runId: s
 
 const results: unknown[] = [];
 const runId = Date.now().toString(36).slice(-5);
-for (const [i, s] of (only === "churn" ? [] : scenarios).entries()) {
+for (const [i, s] of (only === "churn" || only === "bus" ? [] : scenarios).entries()) {
   log(
     `scenario ${i + 1}/${scenarios.length}: ${s.batch} reading(s)/message at ${s.rate} readings/s for ${durationS} s`,
   );
@@ -209,7 +215,7 @@ for (const [i, s] of (only === "churn" ? [] : scenarios).entries()) {
 }
 
 const churn: unknown[] = [];
-if (only !== "pipeline" && !args.target) {
+if ((only === undefined || only === "churn") && !args.target) {
   const builds = [{ label: "this build", main: undefined as string | undefined }];
   if (args["churn-baseline"])
     builds.push({ label: `baseline ${args["churn-baseline"]}`, main: args["churn-baseline"] });
@@ -237,6 +243,10 @@ if (only !== "pipeline" && !args.target) {
     }
   }
 }
+const bus =
+  (only === undefined || only === "bus") && !args.target
+    ? await runBusBench({ messages: Number(args["bus-messages"]), inFlight: 200, bytes: 200, log })
+    : [];
 process.stdout.write(
-  `${JSON.stringify({ machine: { cores: cpus().length, node: process.version }, scenarios: results, churn }, null, 2)}\n`,
+  `${JSON.stringify({ machine: { cores: cpus().length, node: process.version }, scenarios: results, churn, bus }, null, 2)}\n`,
 );
