@@ -52,6 +52,29 @@ async function runAs(): Promise<Ids> {
   }
 }
 
+/**
+ * A server killed with -9 whose parent never reaps it stays a zombie (a container without an init): pg_ctl takes it
+ * for running and waits in vain for it to stop. Its lock file goes; PostgreSQL itself then recovers from the WAL.
+ */
+async function removeStaleLock(dataDir: string): Promise<void> {
+  const lock = path.join(dataDir, "postmaster.pid");
+  const pid = Number((await readFile(lock, "utf8").catch(() => "")).split("\n")[0]);
+  if (!(pid > 0)) return;
+  const stat = await readFile(`/proc/${pid}/stat`, "utf8").catch(() => undefined);
+  // Linux: state Z, or no such process; elsewhere (no /proc) a signal 0 tells whether it exists.
+  const gone = stat === undefined ? !isRunning(pid) : stat.split(") ")[1]?.[0] === "Z";
+  if (gone) await unlink(lock).catch(() => {});
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 const exists = (p: string) =>
   stat(p).then(
     () => true,
@@ -100,14 +123,13 @@ export async function startEmbeddedPostgres(o: { dir: string; port: number }): P
   }
   const password = (await readFile(passwordFile, "utf8")).trim();
   const ctl = (args: string[]) => run(bin.pg_ctl, ["-D", dataDir, ...args], as);
+  await removeStaleLock(dataDir);
   // Exit status 0: a server is running from this directory (left by a killed npm start).
-  if (
-    await ctl(["status"]).then(
-      () => true,
-      () => false,
-    )
-  )
-    await ctl(["stop", "-m", "fast", "-w"]);
+  const running = await ctl(["status"]).then(
+    () => true,
+    () => false,
+  );
+  if (running) await ctl(["stop", "-m", "fast", "-w"]);
   const options = `-p ${o.port} -c listen_addresses=127.0.0.1 -c unix_socket_directories=''`;
   await ctl(["start", "-w", "-t", "60", "-l", path.join(dataDir, "server.log"), "-o", options]);
   const version = (await readFile(path.join(dataDir, "PG_VERSION"), "utf8")).trim();
