@@ -1,8 +1,5 @@
 import type { ClientBase } from "pg";
 
-/** The schema the embedded bus keeps its queues, bindings and messages in (one per database). */
-export const BUS_SCHEMA = "bus";
-
 /** NOTIFY channels: a queue got messages (payload: the queue's name), and queues or bindings changed. */
 export const WAKEUP_CHANNEL = "sensorstream_bus_wakeup";
 export const TOPOLOGY_CHANNEL = "sensorstream_bus_topology";
