@@ -7,6 +7,11 @@ export type Queryable = Pick<pg.ClientBase, "query">;
 export async function inTransaction<T>(pool: pg.Pool, fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect();
   let broken: Error | undefined;
+  // A checked-out client has no error listener of the pool's: a backend ending now would be an uncaught 'error'.
+  const onError = (err: Error) => {
+    broken = err;
+  };
+  client.on("error", onError);
   try {
     await client.query("BEGIN");
     const out = await fn(client);
@@ -18,6 +23,7 @@ export async function inTransaction<T>(pool: pg.Pool, fn: (c: pg.PoolClient) => 
     });
     throw err;
   } finally {
+    client.removeListener("error", onError);
     // A client whose connection broke is not given back to the pool for reuse.
     client.release(broken);
   }
