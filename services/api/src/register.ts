@@ -13,10 +13,12 @@ import type { Stores } from "./adapters/http/deps.js";
 import { ApiError, apiErrorHandler, errorBody } from "./adapters/http/errors.js";
 import { logRoutes } from "./adapters/http/logs.js";
 import { measurementRoutes } from "./adapters/http/measurements.js";
+import { measurementRangeRoutes } from "./adapters/http/measurements-range.js";
 import { sensorRoutes } from "./adapters/http/sensors.js";
 import { subscriberRoutes } from "./adapters/http/subscribers.js";
 import { LogStore } from "./adapters/pg/log-store.js";
 import { MeasurementStore } from "./adapters/pg/measurement-store.js";
+import { RangeStore, RollupCatalog } from "./adapters/pg/range-store.js";
 import type { AccessPolicy } from "./core/access.js";
 
 export type ApiDeps = {
@@ -59,6 +61,8 @@ export async function registerApi(app: FastifyInstance, deps: ApiDeps): Promise<
     subscribers: new SubscriberAdmin(deps.pool),
     logs: new LogStore(deps.pool),
     measurements: new MeasurementStore(deps.pool),
+    ranges: new RangeStore(deps.pool),
+    rollups: new RollupCatalog(deps.pool),
     revocations: deps.revocations ?? noRevocations,
   };
   const clock = deps.clock ?? Date.now;
@@ -111,6 +115,7 @@ export async function registerApi(app: FastifyInstance, deps: ApiDeps): Promise<
       sensorRoutes(api, deps.auth, stores);
       logRoutes(api, deps.auth, stores);
       measurementRoutes(api, deps.auth, stores, clock);
+      measurementRangeRoutes(api, deps.auth, stores, clock);
       subscriberRoutes(api, deps.auth, stores);
       commandRoutes(api, deps.auth, stores, deps.logger);
     },

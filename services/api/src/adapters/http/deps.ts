@@ -3,6 +3,7 @@ import type { AnnounceDeletion, SensorAdmin, SubscriberAdmin } from "@sensorstre
 import type { Revocations } from "../bus/revocations.js";
 import type { LogStore } from "../pg/log-store.js";
 import type { MeasurementStore } from "../pg/measurement-store.js";
+import type { RangeStore, RollupCatalog } from "../pg/range-store.js";
 
 /** What the route modules read and write through. */
 export type Stores = {
@@ -10,6 +11,9 @@ export type Stores = {
   subscribers: SubscriberAdmin;
   logs: LogStore;
   measurements: MeasurementStore;
+  /** Range, bucketed and track queries, and exports. */
+  ranges: RangeStore;
+  rollups: RollupCatalog;
   revocations: Revocations;
   /** Publishes a sensor's deletion to the owners of its data. */
   announce: AnnounceDeletion;
