@@ -784,6 +784,7 @@ describe("HTTP API", () => {
           "get /api/sensors/{id}/logs",
           "get /api/sensors/{id}/measurements/latest",
           "get /api/sensors/{id}/measurements",
+          "get /api/stream",
           "get /api/measurements/latest",
           "post /api/subscribers",
           "get /api/subscribers",

@@ -47,4 +47,4 @@ export {
   publishHeaders,
 } from "./publisher.js";
 export { RabbitBus, type RabbitBusOptions } from "./rabbit-bus.js";
-export { DEAD_LETTER_QUEUE, declareTopology, QUEUES, type QueueSpec, queueArguments } from "./topology.js";
+export { DEAD_LETTER_QUEUE, declareTopology, LOGS, QUEUES, type QueueSpec, queueArguments } from "./topology.js";

@@ -1,5 +1,6 @@
 import { DEAD_LETTER_EXCHANGE, EXCHANGE } from "@sensorstream/contracts";
 import type { Channel } from "amqplib";
+import type { LogSpec } from "./log.js";
 
 export const DEAD_LETTER_QUEUE = "dead_letters";
 
@@ -85,3 +86,17 @@ export async function declareTopology(ch: Channel, queues: readonly QueueSpec[])
     for (const key of q.bindings) await ch.bindQueue(q.name, EXCHANGE, key);
   }
 }
+
+/**
+ * Append-only logs (stream queues, see log.ts). `live`: what the API's live stream (SSE) serves and resumes from,
+ * on every replica alike: committed readings, presence changes and alarm events, kept 15 minutes (the documented
+ * Last-Event-ID window) and at most 1 GiB. Like a queue's, these arguments cannot change once the log exists.
+ */
+export const LOGS = {
+  live: {
+    name: "live.events",
+    bindings: ["readings.committed", "*.presence", "*.alarms.trigger"],
+    maxAgeSeconds: 900,
+    maxBytes: 1024 ** 3,
+  },
+} as const satisfies Record<string, LogSpec>;

@@ -1,6 +1,11 @@
 export { parseBusMessage } from "./bus-messages.js";
 export { type CommandDelivered, commandDeliveredRoutingKey, commandDeliveredSchema } from "./command-delivery.js";
 export {
+  type CommittedReadings,
+  committedReadingsSchema,
+  READINGS_COMMITTED_ROUTING_KEY,
+} from "./committed-readings.js";
+export {
   CREDENTIALS_REVOKED_ROUTING_KEY,
   type CredentialRevoked,
   credentialRevokedSchema,

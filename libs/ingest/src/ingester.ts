@@ -1,5 +1,6 @@
 import {
   type BatchStore,
+  type Bus,
   type Delivery,
   openBus,
   type Parsed,
@@ -35,7 +36,8 @@ export type IngesterSpec<T, R extends WriteCounts> = {
   parse: (d: Delivery) => Parsed<T>;
   size: (message: T) => number;
   store: (pool: Pool) => BatchStore<T, R>;
-  onWritten?: (messages: readonly T[], result: R) => void;
+  /** After a batch committed; `bus` is the ingester's own (e.g. to announce the batch, without awaiting it). */
+  onWritten?: (messages: readonly T[], result: R, bus: Bus) => void;
   /** The ingester's share of deleting a sensor's data (its own tables only). */
   purge?: PurgeSpec;
 };
@@ -86,7 +88,7 @@ export async function startIngester<T, R extends WriteCounts>(
     onStoreHealth: (ok) => {
       dbOk = ok;
     },
-    ...(spec.onWritten ? { onWritten: spec.onWritten } : {}),
+    ...(spec.onWritten ? { onWritten: (m: readonly T[], r: R) => spec.onWritten?.(m, r, bus) } : {}),
   });
   const purge = spec.purge
     ? await startPurgeConsumer({

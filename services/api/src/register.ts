@@ -15,6 +15,7 @@ import { logRoutes } from "./adapters/http/logs.js";
 import { measurementRoutes } from "./adapters/http/measurements.js";
 import { measurementRangeRoutes } from "./adapters/http/measurements-range.js";
 import { sensorRoutes } from "./adapters/http/sensors.js";
+import { streamRoutes } from "./adapters/http/stream.js";
 import { subscriberRoutes } from "./adapters/http/subscribers.js";
 import { LogStore } from "./adapters/pg/log-store.js";
 import { MeasurementStore } from "./adapters/pg/measurement-store.js";
@@ -57,6 +58,7 @@ export async function registerApi(app: FastifyInstance, deps: ApiDeps): Promise<
     announce: events.announce,
     commands: new CommandAdmin(deps.pool, deps.clock),
     sendCommand: events.sendCommand,
+    readLive: events.readLive,
     sensors: new SensorAdmin(deps.pool),
     subscribers: new SubscriberAdmin(deps.pool),
     logs: new LogStore(deps.pool),
@@ -75,6 +77,7 @@ export async function registerApi(app: FastifyInstance, deps: ApiDeps): Promise<
         { name: "sensors", description: "the registry: provisioning, metadata, presence" },
         { name: "logs", description: "what sensors logged" },
         { name: "measurements", description: "readings" },
+        { name: "stream", description: "live events (Server-Sent Events)" },
         { name: "subscribers", description: "read-only MQTT credentials" },
         {
           name: "commands",
@@ -116,6 +119,7 @@ export async function registerApi(app: FastifyInstance, deps: ApiDeps): Promise<
       logRoutes(api, deps.auth, stores);
       measurementRoutes(api, deps.auth, stores, clock);
       measurementRangeRoutes(api, deps.auth, stores, clock);
+      streamRoutes(api, deps.auth, stores, deps.logger);
       subscriberRoutes(api, deps.auth, stores);
       commandRoutes(api, deps.auth, stores, deps.logger);
     },

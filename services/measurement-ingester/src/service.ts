@@ -1,6 +1,7 @@
 import { contractParser, QUEUES } from "@sensorstream/bus";
 import { measurementMessageSchema, microsOf } from "@sensorstream/contracts";
 import { type IngesterSettings as Common, type Ingester, type IngesterDeps, startIngester } from "@sensorstream/ingest";
+import { announceCommitted } from "./adapters/announce.js";
 import { measurementMetrics } from "./adapters/metrics.js";
 import { PgMeasurementStore } from "./adapters/pg-store.js";
 import { rowCount } from "./core/rows.js";
@@ -27,7 +28,8 @@ export async function startMeasurementIngester(config: IngesterSettings, deps: I
       tables: ["measurements", "positions", "measurements_latest"],
       aggregates: { measurements: ["measurements_1m"] },
     },
-    onWritten(messages) {
+    onWritten(messages, _result, bus) {
+      announceCommitted(bus, messages, metrics.announced);
       const now = clock();
       let readings = 0;
       for (const m of messages) {

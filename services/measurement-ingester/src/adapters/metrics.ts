@@ -12,5 +12,10 @@ export function measurementMetrics(registry: Registry) {
       help: "From a reading's timestamp to its row being committed",
       buckets: LATENCY_BUCKETS,
     }),
+    announced: counter(registry, {
+      name: "sensorstream_ingester_live_announcements_total",
+      help: "Committed batches announced to the live stream (readings.committed), by outcome (failed: left out of the live view, still stored)",
+      labelNames: ["outcome"],
+    }),
   };
 }

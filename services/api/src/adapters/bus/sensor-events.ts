@@ -1,4 +1,4 @@
-import { openBus, QUEUES } from "@sensorstream/bus";
+import { LOGS, type LogEntry, type LogReader, openBus, QUEUES } from "@sensorstream/bus";
 import { type CommandRecord, devicePayload } from "@sensorstream/commands";
 import { commandRoutingKey } from "@sensorstream/contracts";
 import type { Logger, Registry } from "@sensorstream/runtime";
@@ -8,6 +8,8 @@ export type SensorEvents = {
   announce: AnnounceDeletion;
   /** Publishes a just-issued command to the gateways (confirmed, not mandatory); see sendCommand below. */
   sendCommand(c: CommandRecord): Promise<void>;
+  /** Reads the live log (committed readings, presence, alarms) from an offset, or from now on ("next"). */
+  readLive(from: number | "next", onEntry: (e: LogEntry) => void): Promise<LogReader>;
   close(): Promise<void>;
 };
 
@@ -24,6 +26,8 @@ export async function connectSensorEvents(o: {
 }): Promise<SensorEvents> {
   const bus = openBus({ url: o.url, name: "api", logger: o.logger, registry: o.registry });
   await bus.declare([QUEUES.measurementsPurge, QUEUES.logsPurge]);
+  // The live stream's log: declared by its reader, so it exists (and keeps events) once any API replica ran.
+  await bus.declareLog(LOGS.live);
   bus.start();
   return {
     announce: (routingKey, event) =>
@@ -35,6 +39,7 @@ export async function connectSensorEvents(o: {
         messageId: c.command_id,
         mandatory: false,
       }),
+    readLive: (from, onEntry) => bus.readLog({ log: LOGS.live.name, from, onEntry }),
     close: () => bus.close(),
   };
 }

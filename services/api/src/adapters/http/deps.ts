@@ -1,6 +1,7 @@
 import type { CommandAdmin, CommandRecord } from "@sensorstream/commands";
 import type { AnnounceDeletion, SensorAdmin, SubscriberAdmin } from "@sensorstream/sensors";
 import type { Revocations } from "../bus/revocations.js";
+import type { SensorEvents } from "../bus/sensor-events.js";
 import type { LogStore } from "../pg/log-store.js";
 import type { MeasurementStore } from "../pg/measurement-store.js";
 import type { RangeStore, RollupCatalog } from "../pg/range-store.js";
@@ -19,6 +20,8 @@ export type Stores = {
   announce: AnnounceDeletion;
   /** Commands, through the command service's module (libs/commands). */
   commands: CommandAdmin;
+  /** Reads the live log (the SSE stream's source) from an offset, or from now on. */
+  readLive: SensorEvents["readLive"];
   /** Publishes a just-issued command to the gateways. */
   sendCommand: (c: CommandRecord) => Promise<void>;
 };

@@ -16,6 +16,7 @@ const ERROR_CODES = [
   "subscriber_not_found",
   "command_not_found",
   "too_many_sensors",
+  "too_many_streams",
   "route_not_found",
   "sensor_exists",
   "subscriber_exists",
