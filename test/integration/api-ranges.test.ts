@@ -26,10 +26,31 @@ describe("measurement ranges", () => {
   beforeAll(async () => {
     api = await startTestApi("ranges", TOKEN);
     await api.app.ready();
-    for (const id of ["r1", "g1", "quiet"]) {
-      const r = await api.app.inject({ method: "POST", url: "/api/sensors", headers: auth, payload: { id } });
+    for (const [id, type] of [
+      ["r1"],
+      ["g1"],
+      ["quiet"],
+      ["p1", "pump"],
+      ["p2", "pump"],
+      ["p3", "pump"],
+      ["f1", "fan"],
+    ]) {
+      const payload = type ? { id, type } : { id };
+      const r = await api.app.inject({ method: "POST", url: "/api/sensors", headers: auth, payload });
       expect(r.statusCode).toBe(201);
     }
+    // pumps p1..p3 and fan f1: rpm once a minute for 3 minutes (p2 none in minute 1); a track for p1.
+    await api.db.query(
+      `INSERT INTO measurements (time, sensor_id, metric, value)
+       SELECT timestamptz '2026-11-23T12:00:00Z' + i * interval '1 minute', s, 'rpm', i * 10 + length(s)
+         FROM generate_series(0, 2) i, unnest(ARRAY['p1', 'p2', 'p3', 'f1']) s
+        WHERE NOT (s = 'p2' AND i = 1)`,
+    );
+    await api.db.query(
+      `INSERT INTO positions (time, sensor_id, lat, lon)
+       SELECT timestamptz '2026-11-23T12:00:00Z' + i * interval '10 seconds', 'p1', -33.4 + i / 1000.0, -70.6
+         FROM generate_series(0, 4) i`,
+    );
     // r1: 20 instants a second apart, five metrics each (many rows share a timestamp).
     await api.db.query(
       `INSERT INTO measurements (time, sensor_id, metric, value)
@@ -324,6 +345,91 @@ describe("measurement ranges", () => {
       expect(tail).toBe("");
       expect(lines).toBe(n);
       expect(JSON.parse(last)).toStrictEqual({ time: "2026-01-01T00:05:00.000000Z", metric: "v", value: n });
+    });
+  });
+  describe("fleet", () => {
+    const fleet = "/api/measurements?metric=rpm&from=2026-11-23T12:00:00Z&to=2026-11-23T12:03:00Z&bucket=1m";
+    it("charts one metric across a type's sensors, a page of sensors at a time", async () => {
+      const seen: string[] = [];
+      let after: string | null = "";
+      for (let i = 0; i < 5 && after !== null; i++) {
+        const r = await get(`${fleet}&type=pump&agg=max&fill=null&limit=2${after ? `&after=${after}` : ""}`);
+        expect(r.status, r.body).toBe(200);
+        const body = r.json() as { items: Item[]; next_after: string | null; metric: string };
+        expect(body.metric).toBe("rpm");
+        seen.push(...body.items.map((x) => `${x.time.slice(11, 16)} ${String(x.sensor_id)} ${String(x.max)}`));
+        after = body.next_after;
+      }
+      expect(seen).toStrictEqual([
+        "12:00 p1 2",
+        "12:00 p2 2",
+        "12:01 p1 12",
+        "12:01 p2 null",
+        "12:02 p1 22",
+        "12:02 p2 22",
+        "12:00 p3 2",
+        "12:01 p3 12",
+        "12:02 p3 22",
+      ]);
+    });
+
+    it("takes a list of sensors, exports them all, and says what to change", async () => {
+      const r = await items(`${fleet}&sensor_ids=f1,p2&agg=count`);
+      expect(r.map((x) => `${x.time.slice(11, 16)} ${String(x.sensor_id)} ${String(x.count)}`)).toStrictEqual([
+        "12:00 f1 1",
+        "12:00 p2 1",
+        "12:01 f1 1",
+        "12:02 f1 1",
+        "12:02 p2 1",
+      ]);
+      const csv = await get(`${fleet}&type=pump&agg=avg&format=csv&limit=1`);
+      expect(csv.headers["content-type"]).toBe("text/csv; charset=utf-8");
+      expect(csv.body.split("\n")[0]).toBe("time,sensor_id,avg");
+      expect(csv.body.trimEnd().split("\n")).toHaveLength(1 + 8);
+      const both = await get(`${fleet}&type=pump&sensor_ids=p1`);
+      expect(both.status).toBe(400);
+      expect((both.json().error as { message: string }).message).toContain("either sensor_ids=a,b,… or type=…");
+      const wide = await get(
+        "/api/measurements?metric=rpm&type=pump&from=2026-11-01T00:00:00Z&to=2026-11-10T00:00:00Z&bucket=1m&limit=1000",
+      );
+      expect(wide.status).toBe(400);
+      expect((wide.json().error as { message: string }).message).toContain("lower limit to 15 or use a wider bucket");
+    });
+  });
+
+  describe("track", () => {
+    const track = "/api/sensors/p1/track?from=2026-11-23T12:00:00Z&to=2026-11-23T13:00:00Z";
+    it("pages positions in time order", async () => {
+      const first = await get(`${track}&limit=3`);
+      const body = first.json() as { items: { time: string; lat: number; lon: number }[]; next_after: string };
+      expect(body.items.map((p) => p.time.slice(11, 19))).toStrictEqual(["12:00:00", "12:00:10", "12:00:20"]);
+      expect(body.items[1]).toStrictEqual({ time: "2026-11-23T12:00:10.000000Z", lat: -33.399, lon: -70.6 });
+      const rest = await items(`${track}&limit=3&after=${body.next_after}`);
+      expect(rest.map((p) => p.time.slice(11, 19))).toStrictEqual(["12:00:30", "12:00:40"]);
+    });
+
+    it("answers GeoJSON: a LineString of [lon, lat] with the times", async () => {
+      const r = await get(`${track}&format=geojson&limit=2`);
+      expect(r.headers["content-type"]).toContain("application/geo+json");
+      expect(r.json()).toMatchObject({
+        type: "FeatureCollection",
+        features: [
+          {
+            type: "Feature",
+            geometry: {
+              type: "LineString",
+              coordinates: [
+                [-70.6, -33.4],
+                [-70.6, -33.399],
+              ],
+            },
+            properties: { sensor_id: "p1", times: ["2026-11-23T12:00:00.000000Z", "2026-11-23T12:00:10.000000Z"] },
+          },
+        ],
+        next_after: expect.any(String),
+      });
+      const none = await get("/api/sensors/quiet/track?from=2026-11-23T12:00:00Z&format=geojson");
+      expect(none.json()).toStrictEqual({ type: "FeatureCollection", features: [], next_after: null });
     });
   });
 });

@@ -785,6 +785,8 @@ describe("HTTP API", () => {
           "get /api/sensors/{id}/measurements/latest",
           "get /api/sensors/{id}/measurements",
           "get /api/stream",
+          "get /api/measurements",
+          "get /api/sensors/{id}/track",
           "get /api/measurements/latest",
           "post /api/subscribers",
           "get /api/subscribers",

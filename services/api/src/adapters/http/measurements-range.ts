@@ -17,6 +17,7 @@ import {
   checkSpan,
   fillParam,
   formatParam,
+  instantOf,
   instantParam,
   MAX_EXPORT_BUCKETS,
   MAX_JSON_BUCKETS,
@@ -45,7 +46,7 @@ const query = z.strictObject({
 });
 
 /** Where bucketed rows of this query come from: a rollup when it gives the same answer, else the raw table. */
-async function sourceFor(
+export async function sourceFor(
   rollups: RollupCatalog,
   q: { bucketSeconds: number; fromUs: number; toUs: number; aggs: readonly Agg[] },
 ): Promise<Source> {
@@ -54,7 +55,7 @@ async function sourceFor(
 }
 
 /** Refuses what a bucketed query cannot honour, saying what to change. */
-function checkBuckets(n: number, exporting: boolean, widen: string): void {
+export function checkBuckets(n: number, exporting: boolean, widen: string): void {
   const cap = exporting ? MAX_EXPORT_BUCKETS : MAX_JSON_BUCKETS;
   if (n > cap) {
     throw badQuery(
@@ -165,9 +166,3 @@ export function measurementRangeRoutes(
     },
   });
 }
-
-/** Now, as a query time: what `to` means when left out. */
-const instantOf = (ms: number) => {
-  const us = ms * 1000;
-  return { us, text: new Date(ms).toISOString().replace("Z", "000Z") };
-};

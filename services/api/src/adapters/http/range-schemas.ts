@@ -97,3 +97,6 @@ export const bucketItem = (extra: z.ZodRawShape) =>
     .object({ time: time("the bucket's start, RFC 3339 UTC"), ...extra })
     .catchall(z.number().nullable())
     .describe("one key per requested aggregate (null in an empty bucket with fill=null, count 0)");
+
+/** Now, as a query time: what `to` means when left out. */
+export const instantOf = (ms: number) => ({ us: ms * 1000, text: formatMicros(ms * 1000) });

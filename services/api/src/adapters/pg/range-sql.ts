@@ -181,3 +181,25 @@ function fillSelect(fill: Exclude<Fill, "none">, aggs: readonly Agg[]): string {
   );
   return `SELECT t, sensor_id, metric, ${cols.join(", ")} FROM grouped`;
 }
+
+/** One sensor's positions in [from, to) after `after` (exclusive), in time order: a range scan of (sensor_id, time). */
+export function trackSql(q: {
+  sensorId: string;
+  from: string;
+  to: string;
+  after: string | undefined;
+  limit: number;
+}): Sql {
+  return {
+    text: `SELECT ${isoMicros("time")} AS time, lat, lon FROM positions
+            WHERE sensor_id = $1 AND time >= $2::timestamptz AND time < $3::timestamptz AND time > $4::timestamptz
+            ORDER BY time LIMIT $5`,
+    values: [q.sensorId, q.from, q.to, q.after ?? "-infinity", q.limit],
+  };
+}
+
+/** Sensors of a type, in id order after `after`, `limit` of them (the registry's table; the API reads everything). */
+export const sensorsOfTypeSql = (type: string, after: string, limit: number): Sql => ({
+  text: "SELECT id FROM sensors WHERE type = $1 AND id > $2 ORDER BY id LIMIT $3",
+  values: [type, after, limit],
+});
