@@ -213,17 +213,24 @@ describe("migrations on TimescaleDB (PGlite + timescaledb)", () => {
         await rows(
           db,
           `SELECT view_name, materialized_only FROM timescaledb_information.continuous_aggregates
-            WHERE hypertable_name = 'measurements'`,
+            WHERE hypertable_name = 'measurements' ORDER BY view_name`,
         ),
-      ).toStrictEqual([{ view_name: "measurements_1m", materialized_only: false }]);
+      ).toStrictEqual([
+        { view_name: "measurements_1h", materialized_only: false },
+        { view_name: "measurements_1m", materialized_only: false },
+      ]);
       expect(
         await rows(
           db,
           `SELECT config->>'start_offset' AS start_offset, config->>'end_offset' AS end_offset,
                   schedule_interval::text AS every, scheduled
-             FROM timescaledb_information.jobs WHERE proc_name = 'policy_refresh_continuous_aggregate'`,
+             FROM timescaledb_information.jobs WHERE proc_name = 'policy_refresh_continuous_aggregate'
+            ORDER BY end_offset`,
         ),
-      ).toStrictEqual([{ start_offset: "1 day", end_offset: "00:01:00", every: "00:01:00", scheduled: true }]);
+      ).toStrictEqual([
+        { start_offset: "1 day", end_offset: "00:01:00", every: "00:01:00", scheduled: true },
+        { start_offset: "7 days", end_offset: "01:00:00", every: "00:05:00", scheduled: true },
+      ]);
     });
 
     it("gives min, max, avg and count per minute, before and after a refresh", async () => {

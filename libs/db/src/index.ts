@@ -19,3 +19,4 @@ export {
   startRetention,
 } from "./retention.js";
 export { type StagedTransaction, stagedTransaction } from "./staging.js";
+export { applyStorage, type StorageSettings } from "./storage.js";

@@ -8,7 +8,15 @@ import {
   startBatchConsumer,
   type WriteCounts,
 } from "@sensorstream/bus";
-import { createPool, migrateWhenReachable, type Pool, startRetention, type TimescaleMode } from "@sensorstream/db";
+import {
+  applyStorage,
+  createPool,
+  migrateWhenReachable,
+  type Pool,
+  type StorageSettings,
+  startRetention,
+  type TimescaleMode,
+} from "@sensorstream/db";
 import type { Health, Logger, Registry } from "@sensorstream/runtime";
 import { type PurgeSpec, startPurgeConsumer } from "./purge-consumer.js";
 
@@ -40,6 +48,8 @@ export type IngesterSpec<T, R extends WriteCounts> = {
   onWritten?: (messages: readonly T[], result: R, bus: Bus) => void;
   /** The ingester's share of deleting a sensor's data (its own tables only). */
   purge?: PurgeSpec;
+  /** TimescaleDB settings of its hypertables, applied at startup (chunks, compression, aggregate refresh). */
+  storage?: StorageSettings;
 };
 
 /**
@@ -63,6 +73,7 @@ export async function startIngester<T, R extends WriteCounts>(
   health.register(`${check}_database`, () => dbOk);
   const flavor = await migrateWhenReachable(pool, config.TIMESCALEDB, logger);
   dbOk = true;
+  if (spec.storage) await applyStorage(pool, flavor, spec.storage, logger);
   const retention = await startRetention({
     pool,
     flavor,

@@ -46,11 +46,12 @@ export async function purgeSensor(
     counts[table] = window.rows;
     if (!flavor.timescale || !window.from || !window.to) continue;
     for (const view of owned.aggregates?.[table] ?? []) {
-      // Widened by a minute each side: the buckets holding the first and last deleted rows are refreshed whole.
+      // Widened by an hour each side: the buckets (up to an hour wide) holding the first and last deleted rows are
+      // refreshed whole, and the window is never smaller than one bucket (TimescaleDB refuses that).
       await pool.query("CALL refresh_continuous_aggregate($1::regclass, $2::timestamptz, $3::timestamptz)", [
         view,
-        new Date(window.from.getTime() - 60_000),
-        new Date(window.to.getTime() + 60_000),
+        new Date(window.from.getTime() - 3_600_000),
+        new Date(window.to.getTime() + 3_600_000),
       ]);
     }
   }

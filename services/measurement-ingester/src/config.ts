@@ -15,6 +15,12 @@ export const ingesterConfigSchema = z.object({
   ...batchConsumerConfig,
   /** Days of measurements and positions to keep; 0 keeps them forever. */
   RETENTION_DAYS: env.int(0, 0, 36_500),
+  /** TimescaleDB: hours per chunk of measurements and positions (new chunks). */
+  STORAGE_CHUNK_HOURS: env.int(24, 1, 8_760),
+  /** TimescaleDB: how late readings may arrive; chunks compress once older than this plus one chunk; 0: no compression. */
+  STORAGE_REPLAY_WINDOW_HOURS: env.int(144, 0, 87_600),
+  /** TimescaleDB: how often the continuous aggregates (1 minute, 1 hour) refresh. */
+  AGGREGATE_REFRESH_SECONDS: env.int(60, 10, 86_400),
 });
 
 export type IngesterConfig = z.output<typeof ingesterConfigSchema>;

@@ -6,7 +6,12 @@ import { measurementMetrics } from "./adapters/metrics.js";
 import { PgMeasurementStore } from "./adapters/pg-store.js";
 import { rowCount } from "./core/rows.js";
 
-export type IngesterSettings = Common & { RETENTION_DAYS: number };
+export type IngesterSettings = Common & {
+  RETENTION_DAYS: number;
+  STORAGE_CHUNK_HOURS: number;
+  STORAGE_REPLAY_WINDOW_HOURS: number;
+  AGGREGATE_REFRESH_SECONDS: number;
+};
 
 /**
  * Consumes `measurements`, writes readings in batches, acks after commit. Replicas compete on the
@@ -23,10 +28,17 @@ export async function startMeasurementIngester(config: IngesterSettings, deps: I
     parse: parseMeasurementDelivery,
     size: rowCount,
     store: (pool) => new PgMeasurementStore(pool),
+    storage: {
+      tables: ["measurements", "positions"],
+      chunkHours: config.STORAGE_CHUNK_HOURS,
+      replayWindowHours: config.STORAGE_REPLAY_WINDOW_HOURS,
+      aggregates: ["measurements_1m", "measurements_1h"],
+      aggregateRefreshSeconds: config.AGGREGATE_REFRESH_SECONDS,
+    },
     purge: {
       queue: QUEUES.measurementsPurge,
       tables: ["measurements", "positions", "measurements_latest"],
-      aggregates: { measurements: ["measurements_1m"] },
+      aggregates: { measurements: ["measurements_1m", "measurements_1h"] },
     },
     onWritten(messages, _result, bus) {
       announceCommitted(bus, messages, metrics.announced);
