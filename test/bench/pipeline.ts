@@ -15,6 +15,7 @@ import { runChurn } from "./churn.js";
 import { runBusBench } from "./embedded-bus.js";
 import { spawnPlatform } from "./platform-process.js";
 import { bucketsOf, histogramQuantile } from "./quantiles.js";
+import { runQueryBench } from "./query.js";
 
 const HELP = `npm run bench -- [options]
 
@@ -27,9 +28,12 @@ Starts the platform on a fresh database and vhost (or targets a running one) and
                       (default 1:5000 and 10:25000)
   --target            measure a running platform instead: needs --mqtt-url, --database-url, --metrics-url
   --mqtt-url URL      --database-url URL      --metrics-url URL
-  --only WHAT         pipeline (the readings scenarios), churn (fleet churn) or bus (the embedded bus beside
-                      RabbitMQ, through the Bus port); default all three
+  --only WHAT         pipeline (the readings scenarios), churn (fleet churn), bus (the embedded bus beside
+                      RabbitMQ, through the Bus port) or query (reads over 12.6 M generated rows, see query.ts);
+                      default all four
   --bus-messages N    messages per phase of the bus scenario (default 20000)
+  --query-runs N      timed requests per query case (default 20, after 3 warm-ups)
+  --query-regenerate  generate the query scenario's database again instead of reusing it
   --churn-sensors N   sensors that connect, send birth + one reading, and leave (default 5000)
   --churn-runs N      churn runs per build (default 1); the figures of each run are printed
   --churn-concurrency N  MQTT handshakes in flight at once (default 500)
@@ -58,6 +62,8 @@ const { values: args } = parseArgs({
     "churn-burst": { type: "string", default: "5000" },
     "churn-baseline": { type: "string" },
     "bus-messages": { type: "string", default: "20000" },
+    "query-runs": { type: "string", default: "20" },
+    "query-regenerate": { type: "boolean", default: false },
     help: { type: "boolean", default: false },
   },
 });
@@ -75,8 +81,8 @@ const scenarios = (args.scenario ?? ["1:5000", "10:25000"]).map((s) => {
 });
 if (!(durationS > 0) || !(sensors > 0)) throw new Error("--duration and --sensors must be positive numbers");
 const only = args.only;
-if (only !== undefined && only !== "pipeline" && only !== "churn" && only !== "bus") {
-  throw new Error("--only wants pipeline, churn or bus");
+if (only !== undefined && only !== "pipeline" && only !== "churn" && only !== "bus" && only !== "query") {
+  throw new Error("--only wants pipeline, churn, bus or query");
 }
 const churnSensors = Number(args["churn-sensors"]);
 const churnRuns = Number(args["churn-runs"]);
@@ -191,7 +197,7 @@ async function runScenario(target: Target, batch: number, rate: number, runId: s
 
 const results: unknown[] = [];
 const runId = Date.now().toString(36).slice(-5);
-for (const [i, s] of (only === "churn" || only === "bus" ? [] : scenarios).entries()) {
+for (const [i, s] of (only === "churn" || only === "bus" || only === "query" ? [] : scenarios).entries()) {
   log(
     `scenario ${i + 1}/${scenarios.length}: ${s.batch} reading(s)/message at ${s.rate} readings/s for ${durationS} s`,
   );
@@ -247,6 +253,16 @@ const bus =
   (only === undefined || only === "bus") && !args.target
     ? await runBusBench({ messages: Number(args["bus-messages"]), inFlight: 200, bytes: 200, log })
     : [];
+let query: unknown;
+if ((only === undefined || only === "query") && !args.target) {
+  try {
+    query = await runQueryBench({ runs: Number(args["query-runs"]), regenerate: args["query-regenerate"], log });
+  } catch (err) {
+    log(`query failed: ${(err as Error).message}`);
+    query = { error: (err as Error).message };
+    process.exitCode = 1;
+  }
+}
 process.stdout.write(
-  `${JSON.stringify({ machine: { cores: cpus().length, node: process.version }, scenarios: results, churn, bus }, null, 2)}\n`,
+  `${JSON.stringify({ machine: { cores: cpus().length, node: process.version }, scenarios: results, churn, bus, query }, null, 2)}\n`,
 );

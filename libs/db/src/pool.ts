@@ -4,7 +4,14 @@ import pg from "pg";
 export type Pool = pg.Pool;
 export type PoolClient = pg.PoolClient;
 
-export type PoolOptions = { url: string; logger: Logger; max?: number; applicationName: string };
+export type PoolOptions = {
+  url: string;
+  logger: Logger;
+  max?: number;
+  applicationName: string;
+  /** Session settings of every connection (e.g. the API's work_mem for bucketing), as `-c name=value`. */
+  settings?: Readonly<Record<string, string>>;
+};
 
 /** A pool whose idle-client errors are logged instead of crashing the process (pg emits them on the pool). */
 export function createPool(o: PoolOptions): pg.Pool {
@@ -14,6 +21,13 @@ export function createPool(o: PoolOptions): pg.Pool {
     application_name: o.applicationName,
     connectionTimeoutMillis: 5_000,
     idleTimeoutMillis: 30_000,
+    ...(o.settings
+      ? {
+          options: Object.entries(o.settings)
+            .map(([k, v]) => `-c ${k}=${v}`)
+            .join(" "),
+        }
+      : {}),
   });
   pool.on("error", (err) => o.logger.warn({ err }, "idle PostgreSQL connection failed; it will be replaced"));
   // A checked-out client whose socket dies between two queries emits "error" with no listener of its own,

@@ -116,7 +116,9 @@ export function measurementRangeRoutes(
         if (q.fill) throw badQuery("fill", "fill needs bucket (e.g. bucket=1m&fill=previous)");
         if (format) {
           if (q.after) throw badQuery("after", "an export streams the whole range; drop after");
-          const sql = rawAllSql({ sensorId: params.id, from: q.from.text, to: to.text, metrics: q.metrics });
+          // Metrics named for the primary key's sake, as for buckets.
+          const metrics = q.metrics ?? (await ranges.metricsOf(params.id));
+          const sql = rawAllSql({ sensorId: params.id, from: q.from.text, to: to.text, metrics });
           return sendExport(reply, ranges, {
             sql,
             columns: ["time", "metric", "value"],
@@ -148,6 +150,8 @@ export function measurementRangeRoutes(
       const sql = bucketSql({
         sensorIds: [params.id],
         metrics: q.metrics,
+        // Named for the index only (its second column): without them a range scans every metric's whole history.
+        ...(q.metrics ? {} : { filterMetrics: await ranges.metricsOf(params.id) }),
         from: q.from.text,
         to: to.text,
         bucketSeconds: q.bucket.seconds,

@@ -11,6 +11,12 @@ export type Sql = { text: string; values: unknown[] };
 const EPOCH = "timestamptz '1970-01-01 00:00:00+00'";
 
 /**
+ * Grouping and ordering by ids and metric names in byte order ("C"): the same answer for these ASCII names, and
+ * several times faster than a linguistic collation when thousands of rows share a bucket.
+ */
+const BYTES = (column: string) => `${column} COLLATE "C" AS ${column}`;
+
+/**
  * One sensor's raw readings in [from, to), ordered by time then metric, after the keyset (time, metric). Per
  * metric, a range scan of the primary key (sensor_id, metric, time) reads at most `limit` rows; the merge of those
  * few is what gets sorted, so a page costs about metrics × limit rows however long the range is.
@@ -92,6 +98,8 @@ export type BucketQuery = {
   sensorIds: readonly string[];
   /** undefined: every metric with data in the range */
   metrics: readonly string[] | undefined;
+  /** Without `metrics`: the metrics to read (all the sensors have), so the primary key bounds the time range too. */
+  filterMetrics?: readonly string[];
   from: string;
   to: string;
   bucketSeconds: number;
@@ -110,8 +118,9 @@ export type BucketQuery = {
  */
 export function bucketSql(q: BucketQuery): Sql {
   const values: unknown[] = [q.sensorIds, q.from, q.to, `${q.bucketSeconds} seconds`];
-  if (q.metrics) values.push(q.metrics);
-  const metricFilter = q.metrics ? "AND metric = ANY($5::text[])" : "";
+  const filter = q.metrics ?? q.filterMetrics;
+  if (filter) values.push(filter);
+  const metricFilter = filter ? "AND metric = ANY($5::text[])" : "";
   const exprs = q.source.kind === "raw" ? RAW_AGG : ROLLUP_AGG;
   const selectAggs = q.aggs
     .map((a) => {
@@ -120,18 +129,20 @@ export function bucketSql(q: BucketQuery): Sql {
       return `${e} AS "${a}"`;
     })
     .join(", ");
+  // GROUP BY series first, bucket last: PostgreSQL then hashes (one row per bucket is its estimate for date_bin,
+  // and with the bucket first it sorts every raw row instead).
   const agg =
     q.source.kind === "raw"
-      ? `SELECT date_bin($4::interval, time, ${EPOCH}) AS t, sensor_id, metric, ${selectAggs}
+      ? `SELECT date_bin($4::interval, time, ${EPOCH}) AS t, ${BYTES("sensor_id")}, ${BYTES("metric")}, ${selectAggs}
            FROM measurements
           WHERE sensor_id = ANY($1::text[]) AND time >= $2::timestamptz AND time < $3::timestamptz ${metricFilter}
-          GROUP BY 1, 2, 3`
-      : `SELECT date_bin($4::interval, bucket, ${EPOCH}) AS t, sensor_id, metric, ${selectAggs}
+          GROUP BY 2, 3, 1`
+      : `SELECT date_bin($4::interval, bucket, ${EPOCH}) AS t, ${BYTES("sensor_id")}, ${BYTES("metric")}, ${selectAggs}
            FROM ${q.source.view}
           WHERE sensor_id = ANY($1::text[]) AND bucket >= $2::timestamptz AND bucket < $3::timestamptz ${metricFilter}
-          GROUP BY 1, 2, 3`;
+          GROUP BY 2, 3, 1`;
   const out = (cols: string) =>
-    `SELECT ${isoMicros("t")} AS time, sensor_id, metric, ${cols} FROM filled ORDER BY t, sensor_id, metric`;
+    `SELECT ${isoMicros("t")} AS time, sensor_id, metric, ${cols} FROM filled ORDER BY t, sensor_id COLLATE "C", metric COLLATE "C"`;
   if (q.fill === "none") {
     return {
       text: `WITH filled AS (${agg}) ${out(q.aggs.map((a) => `"${a}"`).join(", "))}`,
