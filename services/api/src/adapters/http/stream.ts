@@ -105,7 +105,8 @@ export function streamRoutes(app: FastifyInstance, policy: AccessPolicy, { readL
       };
       open.add(end);
       const keepalive = setInterval(() => res.write(": keepalive\n\n"), KEEPALIVE_MS);
-      req.raw.on("close", end);
+      // The response closes when the client goes away (the request itself has long been read).
+      res.on("close", end);
       let first = true;
       try {
         reader = await readLive(resume ? resume.offset : "next", (entry) => {
