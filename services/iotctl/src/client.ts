@@ -51,6 +51,32 @@ export class ApiClient {
     return body as T;
   }
 
+  /** A GET whose answer is a file (an export): the response body, once the API said 200; errors as for request(). */
+  async download(path: string, query: RequestOptions["query"] = {}): Promise<ReadableStream<Uint8Array>> {
+    const url = new URL(`${this.base}/api${path}`);
+    for (const [k, v] of Object.entries(query)) if (v !== undefined) url.searchParams.set(k, String(v));
+    const headers: Record<string, string> = {};
+    if (this.token) headers.authorization = `Bearer ${this.token}`;
+    let res: Response;
+    try {
+      // No overall timeout: an export of a long range takes as long as it takes; the connect still fails fast.
+      res = await this.fetchImpl(url, { headers });
+    } catch (err) {
+      throw this.unreachable(err);
+    }
+    if (!res.ok || !res.body) {
+      const text = await res.text();
+      let body: ApiErrorBody | undefined;
+      try {
+        body = JSON.parse(text) as ApiErrorBody;
+      } catch {
+        body = undefined;
+      }
+      throw this.refused(res.status, body, "GET", url.pathname);
+    }
+    return res.body;
+  }
+
   private unreachable(err: unknown): CliError {
     const e = err as { name?: string; cause?: { code?: string; message?: string }; message?: string };
     const why =

@@ -4,6 +4,7 @@ import type { ExitCode } from "./errors.js";
 import type { Io } from "./io.js";
 import { OUTPUT_FORMATS } from "./output.js";
 import { addCommandVerbs } from "./verbs/commands.js";
+import { addDataVerbs } from "./verbs/data.js";
 import { addIssueVerbs } from "./verbs/issue.js";
 import { addSensorVerbs } from "./verbs/sensors.js";
 
@@ -23,12 +24,14 @@ Examples:
   iotctl sensors list --type vibration
   iotctl sleep crane-7 --wait
   iotctl set-frequency 5 --type vibration --ttl 300 --wait --timeout 120
-  iotctl commands list crane-7 --state failed -o json`;
+  iotctl commands list crane-7 --state failed -o json
+  iotctl readings crane-7 --from 2026-11-23T00:00:00Z --bucket 1m --agg avg,max --fill previous
+  iotctl export crane-7 --from 2026-11-01T00:00:00Z --format csv > crane-7.csv`;
 
 /** The command tree. Settings given to the program before adding verbs are inherited by every verb. */
 export function buildProgram(io: Io, exit: (code: ExitCode) => void): Command {
   const program = new Command("iotctl")
-    .description("operate a sensorstream fleet through its HTTP API: sensors, and commands to them")
+    .description("operate a sensorstream fleet through its HTTP API: sensors, commands to them, and their readings")
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
     .exitOverride()
     .configureHelp({ showGlobalOptions: true })
@@ -44,5 +47,6 @@ export function buildProgram(io: Io, exit: (code: ExitCode) => void): Command {
   addSensorVerbs(program, io);
   addIssueVerbs(program, io, exit);
   addCommandVerbs(program, io);
+  addDataVerbs(program, io);
   return program;
 }
