@@ -43,6 +43,9 @@ export const QUEUES = {
     maxLength: 1_000_000,
     deliveryLimit: 20,
   },
+  // The alarm service's own copy of every reading: alarms are evaluated independently of the ingesters (a slow
+  // database write of measurements does not delay an alert, and the other way round). Replicas compete on it.
+  alarmsInput: { name: "alarms.input", bindings: ["*.data"], maxLength: 5_000_000, deliveryLimit: 20 },
   // One small queue per data owner for sensor deletions: each owner purges its own tables (see libs/ingest).
   measurementsPurge: { name: "measurements.purge", bindings: ["*.deleted"], maxLength: 100_000, deliveryLimit: 20 },
   logsPurge: { name: "logs.purge", bindings: ["*.deleted"], maxLength: 100_000, deliveryLimit: 20 },

@@ -11,7 +11,10 @@ export const commandSchema = z.object({
 });
 export type Command = z.output<typeof commandSchema>;
 
-/** platform -> any subscriber, on alerts/<id>. */
+/**
+ * platform -> any subscriber, on alerts/<id>. `acknowledged` (a person acknowledged an open alarm) was added after
+ * raised/cleared: subscribers that know only those two may ignore it.
+ */
 export const alertSchema = z.object({
   alarm_id: z.string().min(1),
   rule_id: z.string().min(1),
@@ -20,7 +23,7 @@ export const alertSchema = z.object({
   value: z.number(),
   threshold: z.number(),
   severity: z.enum(["info", "warning", "critical"]),
-  state: z.enum(["raised", "cleared"]),
+  state: z.enum(["raised", "acknowledged", "cleared"]),
   ts: z.iso.datetime({ offset: true }),
 });
 export type Alert = z.output<typeof alertSchema>;

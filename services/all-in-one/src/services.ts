@@ -1,3 +1,4 @@
+import { alarmService } from "@sensorstream/alarm";
 import { apiService } from "@sensorstream/api";
 import { commandService } from "@sensorstream/command";
 import { gatewayService } from "@sensorstream/gateway";
@@ -15,6 +16,7 @@ export const PLATFORM_SERVICES = [
   logIngesterService,
   registryService,
   commandService,
+  alarmService,
   gatewayService,
   apiService,
 ] as const;

@@ -1,0 +1,160 @@
+import { inTransaction, SEVERITIES } from "@sensorstream/alarms";
+import { RabbitBus } from "@sensorstream/bus";
+import { createPool, migrateWhenReachable, type TimescaleMode } from "@sensorstream/db";
+import type { Health, Logger, Registry } from "@sensorstream/runtime";
+import { SensorScopeReader } from "@sensorstream/sensors";
+import { AlarmTx } from "./adapters/alarm-tx.js";
+import { drainOutbox } from "./adapters/outbox-publisher.js";
+import { RuleSource } from "./adapters/rule-source.js";
+import { startAlarmConsumer } from "./alarm-consumer.js";
+import type { BatchDeps } from "./handlers/evaluate-batch.js";
+import { sweepNoData } from "./handlers/no-data-sweep.js";
+import { alarmMetrics } from "./metrics.js";
+
+export type AlarmSettings = {
+  AMQP_URL: string;
+  DATABASE_URL: string;
+  TIMESCALEDB: TimescaleMode;
+  DB_POOL_SIZE: number;
+  PREFETCH: number;
+  BATCH_MAX_ROWS: number;
+  BATCH_FLUSH_MS: number;
+  ALARM_RULES_POLL_MS: number;
+  ALARM_NO_DATA_CHECK_S: number;
+};
+export type AlarmDeps = { logger: Logger; registry: Registry; health: Health; clock?: () => number };
+export type AlarmService = {
+  stop(): Promise<void>;
+  /** Runs the no-data check now (tests; it also runs every ALARM_NO_DATA_CHECK_S). */
+  sweep(): Promise<number>;
+};
+
+const NAME = "alarm";
+/** How often queued alerts (from the API's acks and rule deletions, or a crash before publishing) are published. */
+const OUTBOX_POLL_MS = 500;
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Evaluates every reading (alarms.input) against the rules, keeps alarms in its tables and publishes each raise,
+ * clear and ack as an alert. State is in PostgreSQL (per rule and sensor, by reading time), so replicas can
+ * compete on the queue and a restart neither forgets nor raises again; alerts go through an outbox.
+ */
+export async function startAlarm(config: AlarmSettings, deps: AlarmDeps): Promise<AlarmService> {
+  const { logger, registry, health } = deps;
+  const clock = deps.clock ?? Date.now;
+  const metrics = alarmMetrics(registry);
+  const pool = createPool({ url: config.DATABASE_URL, logger, max: config.DB_POOL_SIZE, applicationName: NAME });
+  await migrateWhenReachable(pool, config.TIMESCALEDB, logger);
+  let dbOk = true;
+  health.register("alarm_database", () => dbOk);
+
+  const rules = new RuleSource(pool);
+  // Evaluating without the rules would miss alarms: the queue waits until they are loaded.
+  for (;;) {
+    try {
+      await rules.refresh();
+      break;
+    } catch (err) {
+      logger.warn({ err }, "could not load alarm rules; retrying");
+      await sleep(1_000);
+    }
+  }
+  metrics.rules.set(rules.rules.count);
+
+  const bus = new RabbitBus({ url: config.AMQP_URL, name: NAME, logger, registry });
+  let draining: Promise<number> = Promise.resolve(0);
+  const drain = () => {
+    draining = draining
+      .then(async () => {
+        let total = 0;
+        for (let n = await drainOutbox(pool, bus); n > 0; n = await drainOutbox(pool, bus)) total += n;
+        metrics.published.inc(total);
+        return total;
+      })
+      .catch((err) => {
+        logger.warn({ err }, "publishing alerts failed; they stay queued and are published again");
+        return 0;
+      });
+    return draining;
+  };
+
+  const sensors = new SensorScopeReader(pool);
+  const batchDeps: BatchDeps = {
+    rules: () => rules.rules,
+    types: (ids) => sensors.types(ids),
+    transaction: (work) => inTransaction(pool, (c) => work(new AlarmTx(c))),
+  };
+  const consumer = await startAlarmConsumer({
+    bus,
+    deps: batchDeps,
+    batch: { prefetch: config.PREFETCH, maxRows: config.BATCH_MAX_ROWS, flushMs: config.BATCH_FLUSH_MS },
+    metrics,
+    logger,
+    registry,
+    clock,
+    onAlerts: () => void drain(),
+    onDatabase: (ok) => {
+      dbOk = ok;
+    },
+  });
+  bus.start();
+  health.register("alarm_bus", () => consumer.ready);
+
+  const pollRules = setInterval(() => {
+    rules
+      .refresh()
+      .then((changed) => {
+        if (changed) {
+          metrics.rules.set(rules.rules.count);
+          logger.info({ rules: rules.rules.count }, "alarm rules reloaded");
+        }
+      })
+      .catch((err) => logger.warn({ err }, "reloading alarm rules failed"));
+  }, config.ALARM_RULES_POLL_MS);
+  const pollOutbox = setInterval(drain, OUTBOX_POLL_MS);
+
+  let sweeping: Promise<number> = Promise.resolve(0);
+  const sweep = () => {
+    sweeping = sweeping
+      .then(async () => {
+        const alerts = await sweepNoData({ ...batchDeps, awake: () => sensors.awake(), clock });
+        for (const a of alerts) {
+          if (a.state === "raised") metrics.raised.inc({ severity: a.severity });
+          else if (a.state === "cleared") metrics.cleared.inc({ severity: a.severity });
+        }
+        if (alerts.length) await drain();
+        await refreshOpenGauge();
+        return alerts.length;
+      })
+      .catch((err) => {
+        logger.warn({ err }, "no-data check failed");
+        return 0;
+      });
+    return sweeping;
+  };
+  const refreshOpenGauge = async () => {
+    const r = await pool.query<{ severity: string; n: number }>(
+      "SELECT severity, count(*)::int AS n FROM alarms WHERE state <> 'cleared' GROUP BY severity",
+    );
+    const by = new Map(r.rows.map((row) => [row.severity, row.n]));
+    for (const s of SEVERITIES) metrics.open.set({ severity: s }, by.get(s) ?? 0);
+  };
+  const sweepTicker = setInterval(sweep, config.ALARM_NO_DATA_CHECK_S * 1000);
+  for (const t of [pollRules, pollOutbox, sweepTicker]) t.unref();
+  logger.info({ rules: rules.rules.count }, "alarm service running");
+
+  return {
+    sweep,
+    async stop() {
+      clearInterval(pollRules);
+      clearInterval(pollOutbox);
+      clearInterval(sweepTicker);
+      await consumer.stop();
+      await sweeping;
+      await drain();
+      await bus.close();
+      await pool.end();
+    },
+  };
+}
