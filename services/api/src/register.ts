@@ -1,5 +1,6 @@
 import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
+import { AlarmAdmin } from "@sensorstream/alarms";
 import { CommandAdmin } from "@sensorstream/commands";
 import type { Pool } from "@sensorstream/db";
 import { type Logger, type Registry, VERSION } from "@sensorstream/runtime";
@@ -8,6 +9,7 @@ import type { FastifyInstance } from "fastify";
 import { jsonSchemaTransform, validatorCompiler } from "fastify-type-provider-zod";
 import { noRevocations, type Revocations } from "./adapters/bus/revocations.js";
 import { connectSensorEvents } from "./adapters/bus/sensor-events.js";
+import { alarmRoutes } from "./adapters/http/alarms.js";
 import { commandRoutes } from "./adapters/http/commands.js";
 import type { Stores } from "./adapters/http/deps.js";
 import { ApiError, apiErrorHandler, errorBody } from "./adapters/http/errors.js";
@@ -38,7 +40,8 @@ export type ApiDeps = {
   clock?: () => number;
 };
 
-const DESCRIPTION = `Sensors, their presence, logs and latest readings, and read-only MQTT credentials.
+const DESCRIPTION = `Sensors, their presence, logs and latest readings, commands, alarm rules and alarms, and read-only MQTT
+credentials.
 
 **Authentication.** Write routes need \`Authorization: Bearer <API_TOKEN>\`. Read routes need it too unless the
 server runs with \`API_READ_ACCESS=open\`. Without a configured token, routes that need one answer 503.
@@ -58,6 +61,7 @@ export async function registerApi(app: FastifyInstance, deps: ApiDeps): Promise<
   app.addHook("onClose", () => events.close());
   const stores: Stores = {
     announce: events.announce,
+    alarms: new AlarmAdmin(deps.pool, deps.clock),
     commands: new CommandAdmin(deps.pool, deps.clock),
     sendCommand: events.sendCommand,
     readLive: events.readLive,
@@ -85,6 +89,7 @@ export async function registerApi(app: FastifyInstance, deps: ApiDeps): Promise<
           name: "commands",
           description: "sleep, awake, change_sample_frequency: issued, sent, acked, failed or expired",
         },
+        { name: "alarms", description: "alarm rules, and alarms raised, acknowledged and cleared" },
       ],
       components: {
         securitySchemes: { bearer: { type: "http", scheme: "bearer", description: "the server's API_TOKEN" } },
@@ -126,6 +131,7 @@ export async function registerApi(app: FastifyInstance, deps: ApiDeps): Promise<
       streamRoutes(api, deps.auth, stores, deps.logger);
       subscriberRoutes(api, deps.auth, stores);
       commandRoutes(api, deps.auth, stores, deps.logger);
+      alarmRoutes(api, deps.auth, stores);
     },
     { prefix: "/api" },
   );

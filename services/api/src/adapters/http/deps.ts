@@ -1,3 +1,4 @@
+import type { AlarmAdmin } from "@sensorstream/alarms";
 import type { CommandAdmin, CommandRecord } from "@sensorstream/commands";
 import type { AnnounceDeletion, SensorAdmin, SubscriberAdmin } from "@sensorstream/sensors";
 import type { Revocations } from "../bus/revocations.js";
@@ -22,6 +23,8 @@ export type Stores = {
   commands: CommandAdmin;
   /** Reads the live log (the SSE stream's source) from an offset, or from now on. */
   readLive: SensorEvents["readLive"];
+  /** Alarm rules and alarms, through the alarm service's module (libs/alarms). */
+  alarms: AlarmAdmin;
   /** Publishes a just-issued command to the gateways. */
   sendCommand: (c: CommandRecord) => Promise<void>;
 };

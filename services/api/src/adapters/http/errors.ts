@@ -26,6 +26,9 @@ const ERROR_CODES = [
   "database_unavailable",
   "bus_unavailable",
   "internal_error",
+  "alarm_rule_not_found",
+  "alarm_not_found",
+  "alarm_cleared",
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
