@@ -7,6 +7,11 @@ ALTER TABLE sensors OWNER TO sensorstream_registry;
 ALTER TABLE sensor_presence_history OWNER TO sensorstream_registry;
 ALTER TABLE mqtt_subscribers OWNER TO sensorstream_registry;
 ALTER TABLE commands OWNER TO sensorstream_command;
+ALTER TABLE alarm_rules OWNER TO sensorstream_alarm;
+ALTER TABLE alarms OWNER TO sensorstream_alarm;
+ALTER TABLE alarm_state OWNER TO sensorstream_alarm;
+ALTER TABLE alarm_sensors_seen OWNER TO sensorstream_alarm;
+ALTER TABLE alarm_outbox OWNER TO sensorstream_alarm;
 ALTER TABLE measurements OWNER TO sensorstream_measurement_ingester;
 ALTER TABLE positions OWNER TO sensorstream_measurement_ingester;
 ALTER TABLE measurements_latest OWNER TO sensorstream_measurement_ingester;
@@ -15,14 +20,17 @@ ALTER TABLE sensor_logs OWNER TO sensorstream_log_ingester;
 
 -- Every service reads schema_migrations: a service checks at start that nothing is left to migrate.
 GRANT SELECT ON schema_migrations
-   TO sensorstream_gateway, sensorstream_registry, sensorstream_command, sensorstream_measurement_ingester,
-      sensorstream_log_ingester, sensorstream_api;
+   TO sensorstream_gateway, sensorstream_registry, sensorstream_command, sensorstream_alarm,
+      sensorstream_measurement_ingester, sensorstream_log_ingester, sensorstream_api;
 
 -- registry: an ok ack sets the sensor's reported mode or rate from the acked command (read only).
 GRANT SELECT ON commands TO sensorstream_registry;
 
 -- command: a sensor back online with a stale mode or rate is told again (desired vs reported, read only).
 GRANT SELECT ON sensors TO sensorstream_command;
+
+-- alarm: which sensors are meant to be awake (no-data rules) and their types (rules scoped by type), read only.
+GRANT SELECT ON sensors TO sensorstream_alarm;
 
 -- gateway: sensor and subscriber credentials, read only.
 GRANT SELECT ON sensors, mqtt_subscribers TO sensorstream_gateway;
@@ -37,6 +45,13 @@ REVOKE DELETE ON measurements, positions, measurements_latest, sensor_logs FROM 
 -- api: issues commands (INSERT, through libs/commands, the command service's module); their lifecycle is the
 -- command service's alone.
 GRANT INSERT ON commands TO sensorstream_api;
+-- api: manages alarm rules and acknowledges alarms (through libs/alarms, the alarm service's module): a rule deleted
+-- or disabled clears its open alarms and forgets their evaluation state; every alarm change queues its alert in the
+-- outbox, which the alarm service publishes. Raising and clearing by value are the alarm service's alone.
+GRANT INSERT, UPDATE, DELETE ON alarm_rules TO sensorstream_api;
+GRANT UPDATE ON alarms TO sensorstream_api;
+GRANT DELETE ON alarm_state TO sensorstream_api;
+GRANT INSERT ON alarm_outbox TO sensorstream_api;
 
 -- Grafana's dashboards: read only.
 GRANT SELECT ON ALL TABLES IN SCHEMA public TO grafana_reader;

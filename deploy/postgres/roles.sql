@@ -1,7 +1,7 @@
 -- The database roles of a least-privilege deployment (docs/deployment.md, "Database roles").
 -- Run by the PostgreSQL superuser with psql, any number of times (the db-roles Job in Kubernetes):
 --   psql -v ON_ERROR_STOP=1 -v dbname=sensorstream -v migrator_password=... -v gateway_password=... \
---        -v registry_password=... -v command_password=... -v measurement_ingester_password=... -v log_ingester_password=... \
+--        -v registry_password=... -v command_password=... -v alarm_password=... -v measurement_ingester_password=... -v log_ingester_password=... \
 --        -v api_password=... -v grafana_password=... -f roles.sql
 -- It creates the roles and sets their passwords; tables do not exist yet on a new database, so what
 -- each role may do with each table is granted after the migrations, by the migration role
@@ -9,7 +9,7 @@
 \set ON_ERROR_STOP on
 
 SELECT format('CREATE ROLE %I', r)
-  FROM unnest(ARRAY['sensorstream_migrator', 'sensorstream_gateway', 'sensorstream_registry', 'sensorstream_command',
+  FROM unnest(ARRAY['sensorstream_migrator', 'sensorstream_gateway', 'sensorstream_registry', 'sensorstream_command', 'sensorstream_alarm',
                     'sensorstream_measurement_ingester', 'sensorstream_log_ingester', 'sensorstream_api',
                     'grafana_reader']) AS r
  WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = r)
@@ -20,6 +20,7 @@ ALTER ROLE sensorstream_migrator WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE 
 ALTER ROLE sensorstream_gateway WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS PASSWORD :'gateway_password';
 ALTER ROLE sensorstream_registry WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS PASSWORD :'registry_password';
 ALTER ROLE sensorstream_command WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS PASSWORD :'command_password';
+ALTER ROLE sensorstream_alarm WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS PASSWORD :'alarm_password';
 ALTER ROLE sensorstream_measurement_ingester WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS PASSWORD :'measurement_ingester_password';
 ALTER ROLE sensorstream_log_ingester WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS PASSWORD :'log_ingester_password';
 ALTER ROLE sensorstream_api WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS PASSWORD :'api_password';
@@ -27,7 +28,7 @@ ALTER ROLE grafana_reader WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLI
 
 -- The migration role is a member of each owning service's role: it hands the tables it creates to
 -- their owners (ALTER ... OWNER needs that) and can still migrate them afterwards.
-GRANT sensorstream_registry, sensorstream_command, sensorstream_measurement_ingester, sensorstream_log_ingester TO sensorstream_migrator;
+GRANT sensorstream_registry, sensorstream_command, sensorstream_alarm, sensorstream_measurement_ingester, sensorstream_log_ingester TO sensorstream_migrator;
 
 -- The extension needs the superuser; the migrations then find it installed.
 SELECT 'CREATE EXTENSION IF NOT EXISTS timescaledb'
@@ -47,14 +48,14 @@ SELECT format('ALTER %s public.%I OWNER TO sensorstream_migrator',
               CASE WHEN c.relkind IN ('m', 'v') THEN 'MATERIALIZED VIEW' ELSE 'TABLE' END, c.relname)
   FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
  WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p', 'v', 'm')
-   AND pg_get_userbyid(c.relowner) NOT IN ('sensorstream_migrator', 'sensorstream_registry', 'sensorstream_command',
+   AND pg_get_userbyid(c.relowner) NOT IN ('sensorstream_migrator', 'sensorstream_registry', 'sensorstream_command', 'sensorstream_alarm',
        'sensorstream_measurement_ingester', 'sensorstream_log_ingester')
 \gexec
 
 -- Connect only as one of these roles; TEMPORARY for the ingesters' per-connection staging tables.
 REVOKE ALL ON DATABASE :"dbname" FROM PUBLIC;
 GRANT CONNECT, TEMPORARY ON DATABASE :"dbname"
-   TO sensorstream_migrator, sensorstream_gateway, sensorstream_registry, sensorstream_command,
+   TO sensorstream_migrator, sensorstream_gateway, sensorstream_registry, sensorstream_command, sensorstream_alarm,
       sensorstream_measurement_ingester, sensorstream_log_ingester, sensorstream_api;
 GRANT CONNECT ON DATABASE :"dbname" TO grafana_reader;
 
@@ -62,8 +63,8 @@ GRANT CONNECT ON DATABASE :"dbname" TO grafana_reader;
 -- the two services that face the outside, gateway and api, create nothing.
 REVOKE CREATE ON SCHEMA public FROM PUBLIC;
 GRANT USAGE ON SCHEMA public
-   TO sensorstream_migrator, sensorstream_gateway, sensorstream_registry, sensorstream_command,
+   TO sensorstream_migrator, sensorstream_gateway, sensorstream_registry, sensorstream_command, sensorstream_alarm,
       sensorstream_measurement_ingester, sensorstream_log_ingester, sensorstream_api, grafana_reader;
 GRANT CREATE ON SCHEMA public
-   TO sensorstream_migrator, sensorstream_registry, sensorstream_command, sensorstream_measurement_ingester,
+   TO sensorstream_migrator, sensorstream_registry, sensorstream_command, sensorstream_alarm, sensorstream_measurement_ingester,
       sensorstream_log_ingester;

@@ -128,6 +128,7 @@ describe("database roles on TimescaleDB (PGlite)", () => {
       expect(byName).toMatchObject({
         sensors: "sensorstream_registry",
         commands: "sensorstream_command",
+        alarms: "sensorstream_alarm",
         measurements: "sensorstream_measurement_ingester",
         sensor_logs: "sensorstream_log_ingester",
         schema_migrations: "sensorstream_migrator",

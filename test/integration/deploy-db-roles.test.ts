@@ -26,8 +26,9 @@ const OWNERS: Record<string, string[]> = {
   measurement_ingester: ["measurements", "positions", "measurements_latest"],
   log_ingester: ["sensor_logs"],
   command: ["commands"],
+  alarm: ["alarm_rules", "alarms", "alarm_state", "alarm_sensors_seen", "alarm_outbox"],
 };
-const SERVICES = ["gateway", "registry", "command", "measurement_ingester", "log_ingester", "api"] as const;
+const SERVICES = ["gateway", "registry", "command", "alarm", "measurement_ingester", "log_ingester", "api"] as const;
 
 /** What a service other than the owner may write, and why (deploy/postgres/grants.sql). */
 const WRITES_BY_OTHERS: Record<string, Record<string, string[]>> = {
@@ -37,6 +38,12 @@ const WRITES_BY_OTHERS: Record<string, Record<string, string[]>> = {
     mqtt_subscribers: ["INSERT", "UPDATE", "DELETE"],
     // Commands are issued through libs/commands (the command service's module); their lifecycle is the service's.
     commands: ["INSERT"],
+    // Rules and acks go through libs/alarms (the alarm service's module): a rule deleted or disabled clears its open
+    // alarms and drops their state; every change queues its alert in the outbox, which the alarm service publishes.
+    alarm_rules: ["INSERT", "UPDATE", "DELETE"],
+    alarms: ["UPDATE"],
+    alarm_state: ["DELETE"],
+    alarm_outbox: ["INSERT"],
   },
 };
 
@@ -61,6 +68,7 @@ async function psqlRoles(): Promise<void> {
     "gateway",
     "registry",
     "command",
+    "alarm",
     "measurement_ingester",
     "log_ingester",
     "api",
@@ -125,7 +133,7 @@ const probe: Record<string, string> = {
 };
 const probeSql = (op: string, table: string) => {
   const sql = (probe[op] ?? "").replaceAll("%t", table);
-  return table === "sensors" || table === "mqtt_subscribers"
+  return table === "sensors" || table === "mqtt_subscribers" || table === "alarm_rules"
     ? sql.replace(/sensor_id = sensor_id/, "created_at = created_at")
     : sql;
 };

@@ -25,6 +25,7 @@ const DECLARES: Record<string, readonly QueueSpec[]> = {
   "log-ingester": [QUEUES.logs, QUEUES.logsPurge],
   registry: [QUEUES.registry],
   command: [QUEUES.commandAcks],
+  alarm: [QUEUES.alarmsInput],
 };
 /** How each service declares at start: its topology; the API the data owners' purge queues it publishes deletions to. */
 const START: Record<string, (ch: ConfirmChannel) => Promise<unknown>> = {
@@ -41,6 +42,7 @@ const CONSUMES: Record<string, string | undefined> = {
   "log-ingester": QUEUES.logs.name,
   registry: QUEUES.registry.name,
   command: QUEUES.commandAcks.name,
+  alarm: QUEUES.alarmsInput.name,
 };
 /**
  * Queues a service may read without consuming them: RabbitMQ requires read on a queue to declare it
@@ -50,7 +52,7 @@ const READS_TO_DECLARE: Record<string, readonly string[]> = {
   gateway: (DECLARES.gateway ?? []).map((q) => q.name),
 };
 /** Who publishes on the main exchange (devices' messages; presence changes; credential revocations; commands). */
-const PUBLISHES = new Set(["gateway", "registry", "api", "command"]);
+const PUBLISHES = new Set(["gateway", "registry", "api", "command", "alarm"]);
 
 const suffix = randomBytes(3).toString("hex");
 const userOf = (svc: string) => `ss_${suffix}_${svc}`;
