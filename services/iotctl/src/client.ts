@@ -20,7 +20,7 @@ export class ApiClient {
     this.base = base.replace(/\/+$/, "").replace(/\/api$/, "");
   }
 
-  async request<T>(method: "GET" | "POST", path: string, o: RequestOptions = {}): Promise<T> {
+  async request<T>(method: "GET" | "POST" | "DELETE", path: string, o: RequestOptions = {}): Promise<T> {
     const url = new URL(`${this.base}/api${path}`);
     for (const [k, v] of Object.entries(o.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
     const headers: Record<string, string> = { accept: "application/json" };

@@ -3,6 +3,7 @@ import { DEFAULT_API } from "./context.js";
 import type { ExitCode } from "./errors.js";
 import type { Io } from "./io.js";
 import { OUTPUT_FORMATS } from "./output.js";
+import { addAlarmVerbs } from "./verbs/alarms.js";
 import { addCommandVerbs } from "./verbs/commands.js";
 import { addDataVerbs } from "./verbs/data.js";
 import { addIssueVerbs } from "./verbs/issue.js";
@@ -12,6 +13,8 @@ const FOOTER = `
 Environment:
   IOTCTL_API    the API's base URL, as --api (default ${DEFAULT_API})
   IOTCTL_TOKEN  the API's bearer token (API_TOKEN), as --token
+  IOTCTL_MQTT, IOTCTL_MQTT_USERNAME, IOTCTL_MQTT_PASSWORD
+                alarms watch: a gateway's MQTT URL and subscriber credentials
 
 Exit codes:
   0  done; with --wait: every command was acked
@@ -26,12 +29,15 @@ Examples:
   iotctl set-frequency 5 --type vibration --ttl 300 --wait --timeout 120
   iotctl commands list crane-7 --state failed -o json
   iotctl readings crane-7 --from 2026-11-23T00:00:00Z --bucket 1m --agg avg,max --fill previous
-  iotctl export crane-7 --from 2026-11-01T00:00:00Z --format csv > crane-7.csv`;
+  iotctl export crane-7 --from 2026-11-01T00:00:00Z --format csv > crane-7.csv
+  iotctl alarms rules create --name hot --metric temp_c --op ">" --threshold 80 --clear 75 --for 10 --type pump
+  iotctl alarms list --severity critical
+  iotctl alarms watch --mqtt mqtt://localhost:1884 --username subscriber:ops --password <token>`;
 
 /** The command tree. Settings given to the program before adding verbs are inherited by every verb. */
 export function buildProgram(io: Io, exit: (code: ExitCode) => void): Command {
   const program = new Command("iotctl")
-    .description("operate a sensorstream fleet through its HTTP API: sensors, commands to them, and their readings")
+    .description("operate a sensorstream fleet through its HTTP API: sensors, commands to them, their readings, alarms")
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
     .exitOverride()
     .configureHelp({ showGlobalOptions: true })
@@ -48,5 +54,6 @@ export function buildProgram(io: Io, exit: (code: ExitCode) => void): Command {
   addIssueVerbs(program, io, exit);
   addCommandVerbs(program, io);
   addDataVerbs(program, io);
+  addAlarmVerbs(program, io);
   return program;
 }
