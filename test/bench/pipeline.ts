@@ -11,6 +11,7 @@ import pg from "pg";
 import { createTestVhost } from "../fixtures/amqp.js";
 import { createTestDatabase } from "../fixtures/pg.js";
 import { parsePrometheus } from "../fixtures/prometheus.js";
+import { runAlarmBench } from "./alarms.js";
 import { runChurn } from "./churn.js";
 import { runBusBench } from "./embedded-bus.js";
 import { spawnPlatform } from "./platform-process.js";
@@ -29,8 +30,9 @@ Starts the platform on a fresh database and vhost (or targets a running one) and
   --target            measure a running platform instead: needs --mqtt-url, --database-url, --metrics-url
   --mqtt-url URL      --database-url URL      --metrics-url URL
   --only WHAT         pipeline (the readings scenarios), churn (fleet churn), bus (the embedded bus beside
-                      RabbitMQ, through the Bus port) or query (reads over 12.6 M generated rows, see query.ts);
-                      default all four
+                      RabbitMQ, through the Bus port), query (reads over 12.6 M generated rows, see query.ts)
+                      or alarms (100 rules at the batched load, against none);
+                      default all five
   --bus-messages N    messages per phase of the bus scenario (default 20000)
   --query-runs N      timed requests per query case (default 20, after 3 warm-ups)
   --query-regenerate  generate the query scenario's database again instead of reusing it
@@ -81,8 +83,8 @@ const scenarios = (args.scenario ?? ["1:5000", "10:25000"]).map((s) => {
 });
 if (!(durationS > 0) || !(sensors > 0)) throw new Error("--duration and --sensors must be positive numbers");
 const only = args.only;
-if (only !== undefined && only !== "pipeline" && only !== "churn" && only !== "bus" && only !== "query") {
-  throw new Error("--only wants pipeline, churn, bus or query");
+if (only !== undefined && !["pipeline", "churn", "bus", "query", "alarms"].includes(only)) {
+  throw new Error("--only wants pipeline, churn, bus, query or alarms");
 }
 const churnSensors = Number(args["churn-sensors"]);
 const churnRuns = Number(args["churn-runs"]);
@@ -197,7 +199,10 @@ async function runScenario(target: Target, batch: number, rate: number, runId: s
 
 const results: unknown[] = [];
 const runId = Date.now().toString(36).slice(-5);
-for (const [i, s] of (only === "churn" || only === "bus" || only === "query" ? [] : scenarios).entries()) {
+for (const [i, s] of (only === "churn" || only === "bus" || only === "query" || only === "alarms"
+  ? []
+  : scenarios
+).entries()) {
   log(
     `scenario ${i + 1}/${scenarios.length}: ${s.batch} reading(s)/message at ${s.rate} readings/s for ${durationS} s`,
   );
@@ -263,6 +268,18 @@ if ((only === undefined || only === "query") && !args.target) {
     process.exitCode = 1;
   }
 }
+// The alarm service at the batched load (the last scenario's batch and rate), 100 rules against none.
+const alarms: unknown[] = [];
+if ((only === undefined || only === "alarms") && !args.target) {
+  const s = scenarios.at(-1) ?? { batch: 10, rate: 25_000 };
+  try {
+    alarms.push(...(await runAlarmBench({ sensors, batch: s.batch, rate: s.rate, durationS, warmupS, log })));
+  } catch (err) {
+    log(`alarms failed: ${(err as Error).message}`);
+    alarms.push({ error: (err as Error).message });
+    process.exitCode = 1;
+  }
+}
 process.stdout.write(
-  `${JSON.stringify({ machine: { cores: cpus().length, node: process.version }, scenarios: results, churn, bus, query }, null, 2)}\n`,
+  `${JSON.stringify({ machine: { cores: cpus().length, node: process.version }, scenarios: results, churn, bus, query, alarms }, null, 2)}\n`,
 );

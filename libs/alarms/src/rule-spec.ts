@@ -7,7 +7,7 @@ export const OPS = [">", ">=", "<", "<=", "outside"] as const;
 export type Op = (typeof OPS)[number];
 export const RULE_KINDS = ["threshold", "no_data"] as const;
 /** A rule names at most this many sensors (larger fleets: scope by type or all). */
-export const MAX_SCOPE_IDS = 10_000;
+const MAX_SCOPE_IDS = 10_000;
 /** for_s is at most a day. */
 export const MAX_FOR_S = 86_400;
 

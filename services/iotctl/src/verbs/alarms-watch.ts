@@ -6,7 +6,7 @@ import type { Io } from "../io.js";
 import { positiveInt } from "./parse.js";
 import { sensorId } from "./sensors.js";
 
-export const DEFAULT_MQTT = "mqtt://localhost:1883";
+const DEFAULT_MQTT = "mqtt://localhost:1883";
 
 type WatchOptions = { mqtt?: string; username?: string; password?: string; sensor?: string; count?: number };
 
