@@ -43,7 +43,8 @@ CREATE TABLE IF NOT EXISTS alarm_state (
   sensor_id        text   NOT NULL,
   last_us          bigint NOT NULL,
   pending_since_us bigint,
-  PRIMARY KEY (rule_id, sensor_id)
+  -- by sensor first: a batch reads the state of its sensors
+  PRIMARY KEY (sensor_id, rule_id)
 );
 
 -- When the alarm service last received data from each sensor (no-data rules).

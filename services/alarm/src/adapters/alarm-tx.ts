@@ -47,19 +47,16 @@ export class AlarmTx {
     );
   }
 
-  async states(keys: readonly { ruleId: string; sensorId: string }[]): Promise<Map<string, PairState>> {
-    if (keys.length === 0) return new Map();
+  /** The stored state of these sensors' pairs (only pairs that ever left normal have one), by pair key. */
+  async states(sensorIds: readonly string[]): Promise<Map<string, PairState>> {
     const r = await this.c.query<{
       rule_id: string;
       sensor_id: string;
       last_us: string;
       pending_since_us: string | null;
-    }>(
-      `SELECT s.rule_id, s.sensor_id, s.last_us, s.pending_since_us
-         FROM alarm_state s JOIN unnest($1::uuid[], $2::text[]) AS k(rule_id, sensor_id)
-           ON s.rule_id = k.rule_id AND s.sensor_id = k.sensor_id`,
-      [keys.map((k) => k.ruleId), keys.map((k) => k.sensorId)],
-    );
+    }>("SELECT rule_id, sensor_id, last_us, pending_since_us FROM alarm_state WHERE sensor_id = ANY($1)", [
+      [...sensorIds],
+    ]);
     return new Map(
       r.rows.map((row) => [
         pairKey(row.rule_id, row.sensor_id),
@@ -95,7 +92,7 @@ export class AlarmTx {
     await this.c.query(
       `INSERT INTO alarm_state (rule_id, sensor_id, last_us, pending_since_us)
        SELECT * FROM unnest($1::uuid[], $2::text[], $3::bigint[], $4::bigint[])
-       ON CONFLICT (rule_id, sensor_id) DO UPDATE
+       ON CONFLICT (sensor_id, rule_id) DO UPDATE
          SET last_us = EXCLUDED.last_us, pending_since_us = EXCLUDED.pending_since_us`,
       [
         rows.map((r) => r.ruleId),

@@ -11,24 +11,25 @@ export type PairState = {
 };
 export const NORMAL: PairState = { lastUs: null, pendingSinceUs: null, open: false };
 
-export type Point = { us: number; value: number };
+/** One sensor's readings of one metric, sorted by reading time (gather sorts them). */
+export type Series = { us: readonly number[]; values: readonly number[] };
 export type Transition = { kind: "raise" | "clear"; us: number; value: number; threshold: number };
 
 /**
- * Applies one pair's readings in reading-time order. A reading raises once the condition has held for `for_s`
+ * Applies one pair's readings (sorted by reading time). A reading raises once the condition has held for `for_s`
  * by reading time (a spike shorter than that is forgotten by the first reading that does not breach); an open alarm
  * clears when a reading is back past the clear threshold. Pure: the store persists the state and the transitions.
  */
 export function step(
   spec: ThresholdSpec,
   state: PairState,
-  points: readonly Point[],
+  series: Series,
 ): { state: PairState; transitions: Transition[] } {
-  const sorted = points.length > 1 ? [...points].sort((a, b) => a.us - b.us) : points;
   let { lastUs, pendingSinceUs, open } = state;
   const transitions: Transition[] = [];
   const forUs = spec.for_s * 1_000_000;
-  for (const p of sorted) {
+  for (let i = 0; i < series.us.length; i++) {
+    const p = { us: series.us[i] as number, value: series.values[i] as number };
     if (lastUs !== null && p.us <= lastUs) continue;
     lastUs = p.us;
     if (open) {

@@ -41,13 +41,29 @@ describe("gather", () => {
       { sensorId: "b", receivedUs: 0, readings: [{ us: 3, values: { t: 7 } }] },
     ];
     const { pairs, evaluations } = gather(rules, batch, new Map([["b", "pump"]]));
-    expect([...pairs.keys()].sort()).toEqual(
+    expect(pairs.map((p) => pairKey(p.rule.rule_id, p.sensorId)).sort()).toEqual(
       [pairKey("r1", "a"), pairKey("r1", "b"), pairKey("r2", "a"), pairKey("r3", "b")].sort(),
     );
-    expect(pairs.get(pairKey("r1", "a"))?.points).toEqual([
-      { us: 1, value: 5 },
-      { us: 2, value: 6 },
-    ]);
+    expect(pairs.find((p) => p.rule.rule_id === "r1" && p.sensorId === "a")?.series).toEqual({
+      us: [1, 2],
+      values: [5, 6],
+    });
     expect(evaluations).toBe(6);
+  });
+
+  it("orders each series by reading time, not arrival", () => {
+    const rules = prepareRules([rule("r1", "t", { all: true })]);
+    const batch = [
+      { sensorId: "a", receivedUs: 0, readings: [{ us: 3, values: { t: 3 } }] },
+      {
+        sensorId: "a",
+        receivedUs: 0,
+        readings: [
+          { us: 1, values: { t: 1 } },
+          { us: 2, values: { t: 2 } },
+        ],
+      },
+    ];
+    expect(gather(rules, batch, new Map()).pairs[0]?.series).toEqual({ us: [1, 2, 3], values: [1, 2, 3] });
   });
 });

@@ -1,7 +1,7 @@
 import type { Alert } from "@sensorstream/contracts";
 import type { AlarmTx, OpenAlarm } from "../adapters/alarm-tx.js";
 import { NORMAL, needsRow, type PairState, step } from "../core/evaluate.js";
-import { gather, type Inbound } from "../core/gather.js";
+import { gather, type Inbound, pairKey } from "../core/gather.js";
 import type { RuleSet } from "../core/rules.js";
 
 export type BatchDeps = {
@@ -30,15 +30,15 @@ export async function evaluateBatch(
 
   const alerts = await d.transaction(async (tx) => {
     await tx.lockSensors(sensorIds);
-    const keys = [...pairs.values()].map((p) => ({ ruleId: p.rule.rule_id, sensorId: p.sensorId }));
-    const states = await tx.states(keys);
+    const states = await tx.states(sensorIds);
     const open = await tx.openAlarms(sensorIds);
     const toSave: { ruleId: string; sensorId: string; state: PairState }[] = [];
-    for (const [key, p] of pairs) {
+    for (const p of pairs) {
+      const key = pairKey(p.rule.rule_id, p.sensorId);
       const stored = states.get(key);
       let current: OpenAlarm | undefined = open.get(key);
       const before = { ...(stored ?? NORMAL), open: current !== undefined };
-      const { state, transitions } = step(p.rule.spec, before, p.points);
+      const { state, transitions } = step(p.rule.spec, before, p.series);
       for (const t of transitions) {
         if (t.kind === "raise") {
           current = await tx.raise({
