@@ -16,7 +16,8 @@ const above = (forS = 0, clear = 70): ThresholdSpec => ({
 /** A series sorted by reading time, as gather hands it over. */
 const pts = (...vs: [number, number][]) => {
   const sorted = [...vs].sort((a, b) => a[0] - b[0]);
-  return { us: sorted.map(([t]) => t * S), values: sorted.map(([, v]) => v) };
+  const values = sorted.map(([, v]) => v);
+  return { us: sorted.map(([t]) => t * S), values, min: Math.min(...values), max: Math.max(...values) };
 };
 
 describe("step (threshold evaluation by reading time)", () => {
@@ -80,6 +81,15 @@ describe("step (threshold evaluation by reading time)", () => {
       { kind: "raise", us: 4 * S, value: 9, threshold: 10 },
       { kind: "clear", us: 6 * S, value: 12, threshold: 12 },
     ]);
+  });
+
+  it("skips a series that cannot change the state, moving only the newest reading time", () => {
+    const quiet = step(above(10), { lastUs: 1 * S, pendingSinceUs: 1 * S, open: false }, pts([2, 50], [3, 60]));
+    expect(quiet).toEqual({ state: { lastUs: 3 * S, pendingSinceUs: null, open: false }, transitions: [] });
+    const stillHot = step(above(), { lastUs: 1 * S, pendingSinceUs: null, open: true }, pts([2, 75], [3, 99]));
+    expect(stillHot).toEqual({ state: { lastUs: 3 * S, pendingSinceUs: null, open: true }, transitions: [] });
+    const old = { lastUs: 5 * S, pendingSinceUs: null, open: false };
+    expect(step(above(), old, pts([4, 99], [5, 99])).state).toBe(old);
   });
 
   it("keeps a row for any pair that left normal, even one that raised and cleared in one batch", () => {

@@ -1,5 +1,5 @@
 import type { ThresholdSpec } from "@sensorstream/alarms";
-import { breach, cleared } from "./condition.js";
+import { breaches, breachThreshold, clears, clearThreshold, mayBreach, mayClear } from "./condition.js";
 
 /** Evaluation state of one (rule, sensor), by reading time in microseconds. */
 export type PairState = {
@@ -11,8 +11,8 @@ export type PairState = {
 };
 export const NORMAL: PairState = { lastUs: null, pendingSinceUs: null, open: false };
 
-/** One sensor's readings of one metric, sorted by reading time (gather sorts them). */
-export type Series = { us: readonly number[]; values: readonly number[] };
+/** One sensor's readings of one metric, sorted by reading time, with their extremes (gather builds it). */
+export type Series = { us: readonly number[]; values: readonly number[]; min: number; max: number };
 export type Transition = { kind: "raise" | "clear"; us: number; value: number; threshold: number };
 
 /**
@@ -25,31 +25,38 @@ export function step(
   state: PairState,
   series: Series,
 ): { state: PairState; transitions: Transition[] } {
+  const n = series.us.length;
+  const newest = series.us[n - 1];
+  if (newest === undefined || (state.lastUs !== null && newest <= state.lastUs)) return { state, transitions: [] };
+  // The common case, in O(1): no value of the series can change the state, only the newest reading time moves (a
+  // pending period ends at any non-breaching reading, and none breaches).
+  if (state.open ? !mayClear(spec, series.min, series.max) : !mayBreach(spec, series.min, series.max)) {
+    return { state: { lastUs: newest, pendingSinceUs: null, open: state.open }, transitions: [] };
+  }
   let { lastUs, pendingSinceUs, open } = state;
   const transitions: Transition[] = [];
   const forUs = spec.for_s * 1_000_000;
-  for (let i = 0; i < series.us.length; i++) {
-    const p = { us: series.us[i] as number, value: series.values[i] as number };
-    if (lastUs !== null && p.us <= lastUs) continue;
-    lastUs = p.us;
+  for (let i = 0; i < n; i++) {
+    const us = series.us[i] as number;
+    if (lastUs !== null && us <= lastUs) continue;
+    lastUs = us;
+    const value = series.values[i] as number;
     if (open) {
-      const c = cleared(spec, p.value);
-      if (c.cleared) {
+      if (clears(spec, value)) {
         open = false;
-        transitions.push({ kind: "clear", us: p.us, value: p.value, threshold: c.threshold });
+        transitions.push({ kind: "clear", us, value, threshold: clearThreshold(spec, value) });
       }
       continue;
     }
-    const b = breach(spec, p.value);
-    if (!b.breached) {
+    if (!breaches(spec, value)) {
       pendingSinceUs = null;
       continue;
     }
-    pendingSinceUs ??= p.us;
-    if (p.us - pendingSinceUs >= forUs) {
+    pendingSinceUs ??= us;
+    if (us - pendingSinceUs >= forUs) {
       open = true;
       pendingSinceUs = null;
-      transitions.push({ kind: "raise", us: p.us, value: p.value, threshold: b.threshold });
+      transitions.push({ kind: "raise", us, value, threshold: breachThreshold(spec, value) });
     }
   }
   return { state: { lastUs, pendingSinceUs, open }, transitions };

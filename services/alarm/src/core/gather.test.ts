@@ -47,6 +47,8 @@ describe("gather", () => {
     expect(pairs.find((p) => p.rule.rule_id === "r1" && p.sensorId === "a")?.series).toEqual({
       us: [1, 2],
       values: [5, 6],
+      min: 5,
+      max: 6,
     });
     expect(evaluations).toBe(6);
   });
@@ -64,6 +66,11 @@ describe("gather", () => {
         ],
       },
     ];
-    expect(gather(rules, batch, new Map()).pairs[0]?.series).toEqual({ us: [1, 2, 3], values: [1, 2, 3] });
+    expect(gather(rules, batch, new Map()).pairs[0]?.series).toEqual({
+      us: [1, 2, 3],
+      values: [1, 2, 3],
+      min: 1,
+      max: 3,
+    });
   });
 });

@@ -34,11 +34,14 @@ export function gather(
         }
         let s = metrics.get(metric);
         if (!s) {
-          s = { us: [], values: [] };
+          s = { us: [], values: [], min: Number.POSITIVE_INFINITY, max: Number.NEGATIVE_INFINITY };
           metrics.set(metric, s);
         }
+        const v = r.values[metric] as number;
         s.us.push(r.us);
-        s.values.push(r.values[metric] as number);
+        s.values.push(v);
+        if (v < s.min) s.min = v;
+        if (v > s.max) s.max = v;
       }
     }
   }
@@ -58,7 +61,7 @@ export function gather(
   return { pairs, evaluations };
 }
 
-type Mutable = { us: number[]; values: number[] };
+type Mutable = { us: number[]; values: number[]; min: number; max: number };
 
 /** In place, by reading time; readings usually arrive in order, so the common case is one pass. */
 function sortSeries(s: Mutable): void {

@@ -28,6 +28,10 @@ export async function evaluateBatch(
   const seen = new Map<string, number>();
   for (const m of batch) seen.set(m.sensorId, Math.max(seen.get(m.sensorId) ?? 0, m.receivedUs));
 
+  // Nothing to evaluate and no no-data rule to feed: no transaction at all (a new no-data rule counts silence from
+  // its own creation, so the last-seen times it did not get meanwhile are not needed).
+  if (pairs.length === 0 && rules.noData.length === 0) return { alerts: [], evaluations };
+
   const alerts = await d.transaction(async (tx) => {
     await tx.lockSensors(sensorIds);
     const states = await tx.states(sensorIds);
@@ -61,7 +65,7 @@ export async function evaluateBatch(
     }
     await tx.saveStates(toSave);
     await clearNoData(tx, rules, batch, open);
-    await tx.touchSeen(seen);
+    if (rules.noData.length > 0) await tx.touchSeen(seen);
     await tx.flushAlerts();
     return tx.alerts;
   });
