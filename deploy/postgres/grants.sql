@@ -45,12 +45,12 @@ REVOKE DELETE ON measurements, positions, measurements_latest, sensor_logs FROM 
 -- api: issues commands (INSERT, through libs/commands, the command service's module); their lifecycle is the
 -- command service's alone.
 GRANT INSERT ON commands TO sensorstream_api;
--- api: manages alarm rules and acknowledges alarms (through libs/alarms, the alarm service's module): a rule deleted
--- or disabled clears its open alarms and forgets their evaluation state; every alarm change queues its alert in the
+-- api: manages alarm rules and acknowledges alarms (through libs/alarms, the alarm service's module): a rule changed
+-- forgets its pending periods, one deleted or disabled clears its open alarms and forgets their evaluation state; every alarm change queues its alert in the
 -- outbox, which the alarm service publishes. Raising and clearing by value are the alarm service's alone.
 GRANT INSERT, UPDATE, DELETE ON alarm_rules TO sensorstream_api;
 GRANT UPDATE ON alarms TO sensorstream_api;
-GRANT DELETE ON alarm_state TO sensorstream_api;
+GRANT UPDATE, DELETE ON alarm_state TO sensorstream_api;
 GRANT INSERT ON alarm_outbox TO sensorstream_api;
 
 -- Grafana's dashboards: read only.

@@ -38,11 +38,11 @@ const WRITES_BY_OTHERS: Record<string, Record<string, string[]>> = {
     mqtt_subscribers: ["INSERT", "UPDATE", "DELETE"],
     // Commands are issued through libs/commands (the command service's module); their lifecycle is the service's.
     commands: ["INSERT"],
-    // Rules and acks go through libs/alarms (the alarm service's module): a rule deleted or disabled clears its open
-    // alarms and drops their state; every change queues its alert in the outbox, which the alarm service publishes.
+    // Rules and acks go through libs/alarms (the alarm service's module): a rule changed forgets its pending periods,
+    // one deleted or disabled clears its open alarms; every change queues its alert in the outbox (the service publishes).
     alarm_rules: ["INSERT", "UPDATE", "DELETE"],
     alarms: ["UPDATE"],
-    alarm_state: ["DELETE"],
+    alarm_state: ["UPDATE", "DELETE"],
     alarm_outbox: ["INSERT"],
   },
 };

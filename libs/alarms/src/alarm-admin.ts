@@ -67,8 +67,9 @@ export class AlarmAdmin {
       );
       const row = r.rows[0];
       if (!row) return undefined;
-      // A rule that changes kind or metric starts over: its pending state meant something else.
-      await c.query("DELETE FROM alarm_state WHERE rule_id = $1", [ruleId]);
+      // A pending period counted under the old condition does not count under the new one; the newest reading time
+      // applied stays (replays stay harmless).
+      await c.query("UPDATE alarm_state SET pending_since_us = NULL WHERE rule_id = $1", [ruleId]);
       if (!input.enabled) await this.clearOpen(c, ruleId, "rule_disabled");
       return toAlarmRule(row);
     });

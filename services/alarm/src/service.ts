@@ -6,6 +6,7 @@ import { SensorScopeReader } from "@sensorstream/sensors";
 import { AlarmTx } from "./adapters/alarm-tx.js";
 import { drainOutbox } from "./adapters/outbox-publisher.js";
 import { RuleSource } from "./adapters/rule-source.js";
+import { SensorTypes } from "./adapters/sensor-types.js";
 import { startAlarmConsumer } from "./alarm-consumer.js";
 import type { BatchDeps } from "./handlers/evaluate-batch.js";
 import { sweepNoData } from "./handlers/no-data-sweep.js";
@@ -80,9 +81,10 @@ export async function startAlarm(config: AlarmSettings, deps: AlarmDeps): Promis
   };
 
   const sensors = new SensorScopeReader(pool);
+  const types = new SensorTypes(sensors);
   const batchDeps: BatchDeps = {
     rules: () => rules.rules,
-    types: (ids) => sensors.types(ids),
+    types: (ids) => types.of(ids),
     transaction: (work) => inTransaction(pool, (c) => work(new AlarmTx(c))),
   };
   const consumer = await startAlarmConsumer({
