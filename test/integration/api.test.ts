@@ -795,6 +795,14 @@ describe("HTTP API", () => {
           "get /api/sensors/{id}/commands",
           "post /api/commands",
           "get /api/commands/{command_id}",
+          "post /api/alarm-rules",
+          "get /api/alarm-rules",
+          "get /api/alarm-rules/{rule_id}",
+          "patch /api/alarm-rules/{rule_id}",
+          "delete /api/alarm-rules/{rule_id}",
+          "get /api/alarms",
+          "get /api/alarms/{alarm_id}",
+          "post /api/alarms/{alarm_id}/ack",
         ].sort(),
       );
       expect(doc.components.securitySchemes.bearer).toMatchObject({ type: "http", scheme: "bearer" });
