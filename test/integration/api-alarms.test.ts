@@ -89,6 +89,22 @@ describe("HTTP API: alarm rules and alarms", () => {
     expect(badPatch.status).toBe(400);
     expect((badPatch.body as ErrorBody).error.details?.[0]?.path).toBe("body.clear_threshold");
 
+    // A change that leaves a sensor out of the rule's scope clears its open alarm (it would never be evaluated again).
+    const left = await seedAlarm(id, "pump-9", "raised", "2026-11-29T09:00:00Z");
+    const kept = await seedAlarm(id, "pump-8", "raised", "2026-11-29T09:00:00Z");
+    const rescoped = await call("PATCH", `/api/alarm-rules/${id}`, { scope: { sensor_ids: ["pump-8"] } });
+    expect(rescoped.body).toMatchObject({ scope: { sensor_ids: ["pump-8"] } });
+    expect((await call("GET", `/api/alarms/${left}`)).body).toMatchObject({
+      state: "cleared",
+      clear_reason: "rule_changed",
+    });
+    expect((await call("GET", `/api/alarms/${kept}`)).body).toMatchObject({ state: "raised" });
+    await call("PATCH", `/api/alarm-rules/${id}`, { scope: { type: "pump" } });
+    expect((await call("GET", `/api/alarms/${kept}`)).body).toMatchObject({
+      state: "cleared",
+      clear_reason: "rule_changed",
+    });
+
     const open = await seedAlarm(id, "pump-1", "raised", "2026-11-29T10:00:00Z");
     const disabled = await call("PATCH", `/api/alarm-rules/${id}`, { enabled: false });
     expect(disabled.body).toMatchObject({ enabled: false });

@@ -5,13 +5,14 @@ import {
   type AlarmRecord,
   type AlarmRow,
   alertOf,
+  NO_DATA_METRIC,
   RULE_COLUMNS,
   type RuleRow,
   toAlarmRecord,
   toAlarmRule,
 } from "./alarm-record.js";
 import { queueAlerts } from "./outbox.js";
-import { type AlarmRule, type ParsedRuleInput, type Severity, specOf } from "./rule-spec.js";
+import { type AlarmRule, type ParsedRuleInput, type RuleSpec, type Severity, specOf } from "./rule-spec.js";
 import { inTransaction } from "./transaction.js";
 
 export type AlarmFilter = {
@@ -71,6 +72,7 @@ export class AlarmAdmin {
       // applied stays (replays stay harmless).
       await c.query("UPDATE alarm_state SET pending_since_us = NULL WHERE rule_id = $1", [ruleId]);
       if (!input.enabled) await this.clearOpen(c, ruleId, "rule_disabled");
+      else await this.clearOutOfRule(c, ruleId, specOf(input));
       return toAlarmRule(row);
     });
   }
@@ -139,12 +141,36 @@ export class AlarmAdmin {
     });
   }
 
-  private async clearOpen(c: PoolClient, ruleId: string, reason: string): Promise<void> {
+  /**
+   * After a change, open alarms the rule no longer covers (another metric, a sensor out of its new scope) would never
+   * be evaluated again: they are cleared (reason rule_changed).
+   */
+  private async clearOutOfRule(c: PoolClient, ruleId: string, spec: RuleSpec): Promise<void> {
+    const metric = spec.kind === "no_data" ? NO_DATA_METRIC : spec.metric;
+    const ids = "sensor_ids" in spec.scope ? spec.scope.sensor_ids : null;
+    const type = "type" in spec.scope ? spec.scope.type : null;
+    await this.clearOpen(
+      c,
+      ruleId,
+      "rule_changed",
+      `AND (metric <> $4 OR ($5::text[] IS NOT NULL AND sensor_id <> ALL($5))
+            OR ($6::text IS NOT NULL AND sensor_id NOT IN (SELECT id FROM sensors WHERE type = $6)))`,
+      [metric, ids, type],
+    );
+  }
+
+  private async clearOpen(
+    c: PoolClient,
+    ruleId: string,
+    reason: string,
+    andWhere = "",
+    extra: unknown[] = [],
+  ): Promise<void> {
     const now = new Date(this.now());
     const r = await c.query<AlarmRow>(
       `UPDATE alarms SET state = 'cleared', cleared_at = $2, clear_reason = $3
-        WHERE rule_id = $1 AND state <> 'cleared' RETURNING ${ALARM_COLUMNS}`,
-      [ruleId, now, reason],
+        WHERE rule_id = $1 AND state <> 'cleared' ${andWhere} RETURNING ${ALARM_COLUMNS}`,
+      [ruleId, now, reason, ...extra],
     );
     const ts = now.toISOString();
     await queueAlerts(

@@ -45,5 +45,7 @@ export const alarmSchema = z.object({
   clear_reason: z
     .string()
     .nullable()
-    .describe("value, data_returned, asleep (a no-data alarm of a sensor told to sleep), rule_disabled, rule_deleted"),
+    .describe(
+      "value, data_returned, asleep (a no-data alarm of a sensor told to sleep), rule_changed, rule_disabled, rule_deleted",
+    ),
 });
