@@ -61,3 +61,22 @@ CREATE TABLE IF NOT EXISTS alarm_outbox (
   alert       jsonb       NOT NULL,
   created_at  timestamptz NOT NULL DEFAULT now()
 );
+
+-- The start of an evaluation batch in one round trip: take the advisory locks of the batch's sensors (buckets in
+-- ascending order: two batches never deadlock), then read their evaluation state and open alarms. PL/pgSQL runs each
+-- statement with a fresh snapshot (READ COMMITTED), so the reads see what the previous holder of a lock committed.
+CREATE OR REPLACE FUNCTION alarm_batch_start(sensor_ids text[], lock_space int, buckets int)
+RETURNS TABLE (kind text, rule_id uuid, sensor_id text, last_us bigint, pending_since_us bigint, alarm_id uuid,
+               metric text, severity text)
+LANGUAGE plpgsql VOLATILE AS $$
+BEGIN
+  PERFORM pg_advisory_xact_lock(lock_space, b)
+     FROM (SELECT DISTINCT abs(hashtext(s) % buckets)::int AS b FROM unnest(sensor_ids) AS s ORDER BY 1) q;
+  RETURN QUERY
+    SELECT 'state'::text, st.rule_id, st.sensor_id, st.last_us, st.pending_since_us, NULL::uuid, NULL::text, NULL::text
+      FROM alarm_state st WHERE st.sensor_id = ANY(sensor_ids)
+    UNION ALL
+    SELECT 'open'::text, a.rule_id, a.sensor_id, NULL::bigint, NULL::bigint, a.alarm_id, a.metric, a.severity
+      FROM alarms a WHERE a.sensor_id = ANY(sensor_ids) AND a.state <> 'cleared';
+END
+$$;

@@ -47,35 +47,42 @@ export class AlarmTx {
     );
   }
 
-  /** The stored state of these sensors' pairs (only pairs that ever left normal have one), by pair key. */
-  async states(sensorIds: readonly string[]): Promise<Map<string, PairState>> {
+  /**
+   * Locks the sensors, then reads the state of their pairs (only pairs that ever left normal have one) and their open
+   * alarms, in one round trip (the database function alarm_batch_start): what every evaluation batch starts with.
+   */
+  async start(sensorIds: readonly string[]): Promise<{ states: Map<string, PairState>; open: Map<string, OpenAlarm> }> {
     const r = await this.c.query<{
+      kind: "state" | "open";
       rule_id: string;
       sensor_id: string;
-      last_us: string;
+      last_us: string | null;
       pending_since_us: string | null;
-    }>("SELECT rule_id, sensor_id, last_us, pending_since_us FROM alarm_state WHERE sensor_id = ANY($1)", [
-      [...sensorIds],
-    ]);
-    return new Map(
-      r.rows.map((row) => [
-        pairKey(row.rule_id, row.sensor_id),
-        {
+      alarm_id: string | null;
+      metric: string | null;
+      severity: Severity | null;
+    }>("SELECT * FROM alarm_batch_start($1, $2, $3)", [[...sensorIds], LOCK_SPACE, LOCK_BUCKETS]);
+    const states = new Map<string, PairState>();
+    const open = new Map<string, OpenAlarm>();
+    for (const row of r.rows) {
+      const key = pairKey(row.rule_id, row.sensor_id);
+      if (row.kind === "state") {
+        states.set(key, {
           lastUs: Number(row.last_us),
           pendingSinceUs: row.pending_since_us === null ? null : Number(row.pending_since_us),
           open: false,
-        },
-      ]),
-    );
-  }
-
-  /** Open alarms of these sensors (all rules), by pair key. */
-  async openAlarms(sensorIds: readonly string[]): Promise<Map<string, OpenAlarm>> {
-    const r = await this.c.query<OpenAlarm>(
-      `SELECT alarm_id, rule_id, sensor_id, metric, severity FROM alarms WHERE sensor_id = ANY($1) AND state <> 'cleared'`,
-      [[...sensorIds]],
-    );
-    return new Map(r.rows.map((a) => [pairKey(a.rule_id, a.sensor_id), a]));
+        });
+      } else {
+        open.set(key, {
+          alarm_id: row.alarm_id ?? "",
+          rule_id: row.rule_id,
+          sensor_id: row.sensor_id,
+          metric: row.metric ?? "",
+          severity: row.severity ?? "warning",
+        });
+      }
+    }
+    return { states, open };
   }
 
   /** Open alarms of these rules (the no-data sweep), by pair key. */

@@ -33,9 +33,7 @@ export async function evaluateBatch(
   if (pairs.length === 0 && rules.noData.length === 0) return { alerts: [], evaluations };
 
   const alerts = await d.transaction(async (tx) => {
-    await tx.lockSensors(sensorIds);
-    const states = await tx.states(sensorIds);
-    const open = await tx.openAlarms(sensorIds);
+    const { states, open } = await tx.start(sensorIds);
     const toSave: { ruleId: string; sensorId: string; state: PairState }[] = [];
     for (const p of pairs) {
       const key = pairKey(p.rule.rule_id, p.sensorId);
