@@ -43,6 +43,8 @@ describeRabbitMq("HTTP API: commands", () => {
     await app.ready();
     conn = await amqp.connect(vhost.url);
     const ch = await conn.createChannel();
+    // The API declares the exchange once its bus has connected, which may be after app.ready(): not a race to lose.
+    await ch.assertExchange("sensor_streaming", "topic", { durable: true });
     await ch.assertQueue(OUTBOUND, { durable: true });
     for (const name of COMMAND_NAMES) await ch.bindQueue(OUTBOUND, "sensor_streaming", `*.commands.${name}`);
     for (const [id, type] of [
