@@ -1,5 +1,5 @@
 import { inTransaction, SEVERITIES } from "@sensorstream/alarms";
-import { RabbitBus } from "@sensorstream/bus";
+import { openBus } from "@sensorstream/bus";
 import { createPool, migrateWhenReachable, type TimescaleMode } from "@sensorstream/db";
 import type { Health, Logger, Registry } from "@sensorstream/runtime";
 import { SensorScopeReader } from "@sensorstream/sensors";
@@ -63,7 +63,7 @@ export async function startAlarm(config: AlarmSettings, deps: AlarmDeps): Promis
   }
   metrics.rules.set(rules.rules.count);
 
-  const bus = new RabbitBus({ url: config.AMQP_URL, name: NAME, logger, registry });
+  const bus = openBus({ url: config.AMQP_URL, name: NAME, logger, registry });
   let draining: Promise<number> = Promise.resolve(0);
   const drain = () => {
     draining = draining
