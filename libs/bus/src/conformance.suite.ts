@@ -238,6 +238,15 @@ export function busConformance(name: string, makeHarness: () => Promise<Conforma
       expect((await h.read(q.name)).map((m) => m.content.toString())).toEqual(accepted);
     });
 
+    it("a drop-head queue never refuses a publish: when full its oldest go, and nothing is dead-lettered", async () => {
+      const q = queueFor("drophead", { overflow: "drop-head", maxLength: 2 });
+      await bus.declare([q]);
+      for (const n of ["1", "2", "3", "4"]) await bus.publish("drophead.a", body(n), { messageId: `dh${n}` });
+      expect((await h.read(q.name)).map((m) => m.content.toString())).toEqual(["3", "4"]);
+      const dead = await h.read(DEAD_LETTER_QUEUE, 10_000);
+      expect(dead.filter((m) => m.routingKey.startsWith("drophead."))).toEqual([]);
+    });
+
     it("a transient queue takes its bindings' messages, drops its oldest when full, and goes with its last consumer", async () => {
       const q = queueFor("transient", { transient: true, maxLength: 2 });
       await bus.declare([q]);

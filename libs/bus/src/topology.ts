@@ -19,6 +19,14 @@ export type QueueSpec = {
    * nothing is dead-lettered. For broadcasts every replica must see and whose owner sends again.
    */
   transient?: boolean;
+  /**
+   * A durable queue when full: "reject-publish" (the default: the publisher is refused, so the gateway withholds
+   * PUBACKs and nothing is lost) or "drop-head" (the oldest message goes). drop-head is for a copy whose loss costs
+   * less than stalling the data path (alarms.input: a stopped alarm service must not stop ingestion). Such a queue has
+   * no dead-letter exchange (RabbitMQ would dead-letter every dropped message, flooding dead_letters with good
+   * readings), so a delivery past its limit is dropped too; the pipeline's own dead letters (bad input) still go out.
+   */
+  overflow?: "reject-publish" | "drop-head";
 };
 
 /**
@@ -45,13 +53,28 @@ export const QUEUES = {
   },
   // The alarm service's own copy of every reading: alarms are evaluated independently of the ingesters (a slow
   // database write of measurements does not delay an alert, and the other way round). Replicas compete on it.
-  alarmsInput: { name: "alarms.input", bindings: ["*.data"], maxLength: 5_000_000, deliveryLimit: 20 },
+  // drop-head: if the alarm service is down long enough to fill it, its oldest readings go, and ingestion goes on.
+  alarmsInput: {
+    name: "alarms.input",
+    bindings: ["*.data"],
+    maxLength: 5_000_000,
+    deliveryLimit: 20,
+    overflow: "drop-head",
+  },
   // One small queue per data owner for sensor deletions: each owner purges its own tables (see libs/ingest).
   measurementsPurge: { name: "measurements.purge", bindings: ["*.deleted"], maxLength: 100_000, deliveryLimit: 20 },
   logsPurge: { name: "logs.purge", bindings: ["*.deleted"], maxLength: 100_000, deliveryLimit: 20 },
 } as const satisfies Record<string, QueueSpec>;
 
 export function queueArguments(q: QueueSpec): Record<string, unknown> {
+  if (q.overflow === "drop-head") {
+    return {
+      "x-queue-type": "quorum",
+      "x-delivery-limit": q.deliveryLimit,
+      "x-overflow": "drop-head",
+      "x-max-length": q.maxLength,
+    };
+  }
   return {
     "x-queue-type": "quorum",
     "x-delivery-limit": q.deliveryLimit,

@@ -57,7 +57,8 @@ export class MemoryBus implements Bus {
       if (q.transient) {
         this.#transient.set(q.name, q);
         this.#queue(q.name, q.maxLength, "drop-head", undefined, undefined);
-      } else this.#queue(q.name, q.maxLength, "reject-publish", q.deliveryLimit, DEAD_LETTER_EXCHANGE);
+      } else if (q.overflow === "drop-head") this.#queue(q.name, q.maxLength, "drop-head", q.deliveryLimit, undefined);
+      else this.#queue(q.name, q.maxLength, "reject-publish", q.deliveryLimit, DEAD_LETTER_EXCHANGE);
       for (const key of q.bindings) this.#bind(EXCHANGE, q.name, key);
     }
   }

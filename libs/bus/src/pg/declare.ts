@@ -23,13 +23,21 @@ const settingsOf = (q: QueueSpec, session: string): Settings =>
         dead_letter_exchange: null,
         owner: session,
       }
-    : {
-        max_length: q.maxLength,
-        overflow: "reject-publish",
-        delivery_limit: q.deliveryLimit,
-        dead_letter_exchange: DEAD_LETTER_EXCHANGE,
-        owner: null,
-      };
+    : q.overflow === "drop-head"
+      ? {
+          max_length: q.maxLength,
+          overflow: "drop-head",
+          delivery_limit: q.deliveryLimit,
+          dead_letter_exchange: null,
+          owner: null,
+        }
+      : {
+          max_length: q.maxLength,
+          overflow: "reject-publish",
+          delivery_limit: q.deliveryLimit,
+          dead_letter_exchange: DEAD_LETTER_EXCHANGE,
+          owner: null,
+        };
 
 /**
  * Declares the dead-letter queue and the given queues with their bindings, in the caller's transaction. As on
