@@ -5,6 +5,9 @@ import { env, httpConfig, loadConfig, mergeConfigSchemas, processConfig } from "
 import { z } from "zod";
 import { PLATFORM_SERVICES } from "./services.js";
 
+/** Where npm start keeps the embedded PostgreSQL (git-ignored), relative to where it runs. */
+export const EMBEDDED_DIR_DEFAULT = ".sensorstream";
+
 /**
  * What `npm start` changes for a laptop, each taken from the service's own definition (same
  * validation, same meaning) with another default. A variable two services define differently must
@@ -37,7 +40,7 @@ const npmStartConfig = {
   /** How long npm start waits for PostgreSQL and for RabbitMQ to accept connections before giving up. */
   STARTUP_WAIT_S: env.int(60, 0, 3600),
   /** Where the embedded PostgreSQL keeps its data (used when DATABASE_URL is unset and nothing answers on 5432). */
-  EMBEDDED_DIR: z.string().min(1).default(".sensorstream"),
+  EMBEDDED_DIR: z.string().min(1).default(EMBEDDED_DIR_DEFAULT),
   /** The embedded PostgreSQL's port on 127.0.0.1 (the next free one when taken). */
   EMBEDDED_POSTGRES_PORT: env.port(5433),
 };

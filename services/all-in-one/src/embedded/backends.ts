@@ -1,6 +1,6 @@
 import { isEmbeddedBusUrl, redact } from "@sensorstream/bus";
 import { firstFreePort } from "@sensorstream/runtime";
-import type { AllInOneConfig } from "../config.js";
+import { type AllInOneConfig, EMBEDDED_DIR_DEFAULT } from "../config.js";
 import { chooseSource, type Source } from "./decide.js";
 import { type EmbeddedPostgres, startEmbeddedPostgres } from "./postgres.js";
 import { answers } from "./probe-port.js";
@@ -29,13 +29,16 @@ export async function resolveBackends(
   let DATABASE_URL = config.DATABASE_URL;
   if (database === "embedded") {
     const port = await firstFreePort(config.EMBEDDED_POSTGRES_PORT, "127.0.0.1");
-    embedded = await startEmbeddedPostgres({ dir: config.EMBEDDED_DIR, port });
+    // As root in a checkout the postgres user cannot enter (under /root, a mktemp -d clone), the default directory
+    // moves to the system's place for a service's data; a directory set on purpose is used as set (or refused).
+    const fallbackDir = config.EMBEDDED_DIR === EMBEDDED_DIR_DEFAULT ? "/var/lib/sensorstream" : undefined;
+    embedded = await startEmbeddedPostgres({ dir: config.EMBEDDED_DIR, port, ...(fallbackDir ? { fallbackDir } : {}) });
     DATABASE_URL = embedded.url;
   }
   const AMQP_URL = bus === "embedded" && !isEmbeddedBusUrl(config.AMQP_URL) ? DATABASE_URL : config.AMQP_URL;
   const lines = [
     embedded
-      ? `  database   embedded PostgreSQL ${embedded.version} in ${config.EMBEDDED_DIR}/postgres — set DATABASE_URL to use your own`
+      ? `  database   embedded PostgreSQL ${embedded.version} in ${embedded.dataDir} — set DATABASE_URL to use your own`
       : `  database   ${database === "env" ? "PostgreSQL from DATABASE_URL" : "the local PostgreSQL"}`,
     `             ${embedded ? DATABASE_URL : redact(DATABASE_URL)}`,
     bus === "embedded"

@@ -128,10 +128,19 @@ const exists = (p: string) =>
  * a password made up once and kept in `dir`/postgres.password. A server left running from this directory (npm start
  * killed with -9) is stopped first, so the one running is always this process's.
  */
-export async function startEmbeddedPostgres(o: { dir: string; port: number }): Promise<EmbeddedPostgres> {
+export async function startEmbeddedPostgres(o: {
+  dir: string;
+  port: number;
+  /** As root: where to keep the data instead when the postgres user cannot reach `dir` (npm start's default dir). */
+  fallbackDir?: string;
+}): Promise<EmbeddedPostgres> {
   const ids = await runAs();
   const bin = ids ? await reachableBinaries(await binaries(), ids) : await binaries();
-  const dir = path.resolve(o.dir);
+  let dir = path.resolve(o.dir);
+  if (ids && o.fallbackDir) {
+    await mkdir(dir, { recursive: true });
+    if (!(await reachable(ids, "-x", dir))) dir = path.resolve(o.fallbackDir);
+  }
   const dataDir = path.join(dir, "postgres");
   const passwordFile = path.join(dir, "postgres.password");
   const as = { ...ids, env: { ...process.env, LC_ALL: "C" } };
