@@ -78,7 +78,7 @@ describe("the embedded PostgreSQL", () => {
 
   // CI runs as root in a fresh clone (often a `mktemp -d` directory, 0700): the server runs as the postgres user.
   it.runIf(process.getuid?.() === 0)(
-    "as root, refuses a data directory the postgres user cannot reach, saying what to do",
+    "as root, refuses a data directory the postgres user cannot reach, saying what to do, or uses the fallback given",
     async () => {
       const closed = await mkdtemp(path.join(tmpdir(), "sensorstream-closed-"));
       try {
@@ -87,6 +87,20 @@ describe("the embedded PostgreSQL", () => {
         await expect(startEmbeddedPostgres({ dir: path.join(closed, "inner"), port })).rejects.toThrow(
           /postgres user, who cannot reach .*set EMBEDDED_DIR/,
         );
+        // npm start's default directory moves to a fallback the postgres user can reach (/var/lib/sensorstream there).
+        const open = await mkdtemp(path.join(tmpdir(), "sensorstream-open-"));
+        await chmod(open, 0o755);
+        try {
+          const server = await startEmbeddedPostgres({ dir: path.join(closed, "inner"), port, fallbackDir: open });
+          try {
+            expect(server.dataDir).toBe(path.join(open, "postgres"));
+            expect(await query<{ one: number }>(server.url, "SELECT 1 AS one")).toEqual([{ one: 1 }]);
+          } finally {
+            await server.stop();
+          }
+        } finally {
+          await rm(open, { recursive: true, force: true });
+        }
       } finally {
         await rm(closed, { recursive: true, force: true });
       }
