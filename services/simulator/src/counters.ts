@@ -22,6 +22,8 @@ export type Counters = {
   commandsIgnored: number;
   commandsMalformed: number;
   lastError: string | null;
+  /** Sensors not connected now, by why their last attempt failed. */
+  notConnected: Map<string, number>;
 };
 
 export const createCounters = (sensors: number): Counters => ({
@@ -43,6 +45,7 @@ export const createCounters = (sensors: number): Counters => ({
   commandsIgnored: 0,
   commandsMalformed: 0,
   lastError: null,
+  notConnected: new Map(),
 });
 
 export function snapshot(c: Counters, startUs: number, nowUs: number): FleetStats {
@@ -65,6 +68,7 @@ export function snapshot(c: Counters, startUs: number, nowUs: number): FleetStat
     commands_ignored: c.commandsIgnored,
     commands_malformed: c.commandsMalformed,
     last_error: c.lastError,
+    not_connected: Object.fromEntries([...c.notConnected].filter(([, n]) => n > 0)),
     started_at: formatMicros(startUs),
     elapsed_s: Math.round(elapsedS * 1000) / 1000,
     readings_per_s: elapsedS > 0 ? Math.round((c.readingsAcked / elapsedS) * 10) / 10 : 0,

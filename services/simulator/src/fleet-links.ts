@@ -1,3 +1,4 @@
+import { type NotConnectedReason, notConnectedReason, reconnectDelayMs } from "./backoff.js";
 import type { Counters } from "./counters.js";
 import type { LinkSpec, OpenLink } from "./link.js";
 import type { ResolvedFleetOptions } from "./options.js";
@@ -28,7 +29,7 @@ function linkSpecFor(o: ResolvedFleetOptions, s: VirtualSensor): LinkSpec {
     url: o.mqttUrl,
     clientId: s.id,
     will: { topic: s.statusTopic, payload: WILL_STATUS },
-    reconnectPeriodMs: 1_000,
+    reconnectDelayMs: (failures) => reconnectDelayMs(failures, Math.random),
     connectTimeoutMs: 30_000,
     ...(username === undefined ? {} : { username }),
     ...(password === undefined ? {} : { password }),
@@ -54,6 +55,13 @@ export function createLinkOpener(ctx: LinkContext): () => void {
     }
   };
 
+  /** Keeps the count of sensors not connected, by reason, in step with each sensor's own reason. */
+  const because = (s: VirtualSensor, reason: NotConnectedReason | undefined): void => {
+    if (s.notConnected !== undefined) c.notConnected.set(s.notConnected, (c.notConnected.get(s.notConnected) ?? 1) - 1);
+    if (reason !== undefined) c.notConnected.set(reason, (c.notConnected.get(reason) ?? 0) + 1);
+    s.notConnected = reason;
+  };
+
   const openSensor = (s: VirtualSensor): void => {
     let settled = false;
     const settle = (): void => {
@@ -66,6 +74,7 @@ export function createLinkOpener(ctx: LinkContext): () => void {
       onConnect: () => {
         if (!s.connected) c.connected++;
         s.connected = true;
+        because(s, undefined);
         settle();
         if (ctx.stopping()) return;
         // Commands first: the session is clean, so the subscription is made again on every connect.
@@ -77,13 +86,17 @@ export function createLinkOpener(ctx: LinkContext): () => void {
       },
       onMessage: (topic, payload) => ctx.onCommand(s, topic, payload),
       onClose: () => {
-        if (s.connected) c.connected--;
+        if (s.connected) {
+          c.connected--;
+          if (!ctx.stopping()) because(s, "connection lost");
+        }
         s.connected = false;
         settle();
       },
       onError: (err) => {
         c.connectErrors++;
         c.lastError = `${s.id}: ${err.message}`;
+        if (!s.connected) because(s, notConnectedReason(err));
         settle();
       },
     });

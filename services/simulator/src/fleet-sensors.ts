@@ -26,6 +26,7 @@ export function createSensors(o: ResolvedFleetOptions, ids: readonly string[], s
       nextK: 0,
       inflight: 0,
       connected: false,
+      notConnected: undefined,
       link: undefined,
     };
   });

@@ -52,7 +52,13 @@ describe("startFleet (fake broker)", () => {
     for (const spec of broker.specs) {
       expect(spec.will).toEqual({ topic: `sensors/${spec.clientId}/status`, payload: '{"state":"offline"}' });
       expect(spec.username).toBeUndefined();
-      expect(spec.reconnectPeriodMs).toBe(1000);
+      // Exponential backoff with jitter: 0.5–1 s after the first failure, twice that after the next, capped at 60 s.
+      for (let n = 0; n < 20; n++) {
+        expect(spec.reconnectDelayMs(1)).toBeGreaterThanOrEqual(500);
+        expect(spec.reconnectDelayMs(1)).toBeLessThanOrEqual(1000);
+        expect(spec.reconnectDelayMs(3)).toBeGreaterThanOrEqual(2000);
+        expect(spec.reconnectDelayMs(20)).toBeLessThanOrEqual(60_000);
+      }
     }
     const births = broker.status().filter((p) => JSON.parse(p.payload).state === "online");
     expect(births.map((b) => [b.clientId, b.retain, JSON.parse(b.payload).type])).toEqual([

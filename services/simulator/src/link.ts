@@ -12,7 +12,11 @@ export type LinkSpec = {
   ca?: string | Buffer;
   /** Retained, QoS 1; published by the broker if the connection dies without a DISCONNECT. */
   will: { topic: string; payload: string };
-  reconnectPeriodMs: number;
+  /**
+   * The wait before the next attempt after `failures` failed or dropped connections in a row (1, 2, …); a
+   * successful connect starts the count again. The fleet passes an exponential backoff with jitter.
+   */
+  reconnectDelayMs: (failures: number) => number;
   connectTimeoutMs: number;
 };
 

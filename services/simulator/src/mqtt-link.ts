@@ -8,7 +8,9 @@ export function openMqttLink(spec: LinkSpec, events: LinkEvents): SensorLink {
     clean: true,
     protocolVersion: 4,
     keepalive: 30,
-    reconnectPeriod: spec.reconnectPeriodMs,
+    reconnectPeriod: spec.reconnectDelayMs(1),
+    // A refused CONNECT (CONNACK 3 for a per-IP rate limit, 4 for bad credentials) is retried too, after the backoff.
+    reconnectOnConnackError: true,
     connectTimeout: spec.connectTimeoutMs,
     // The fleet subscribes on every connect itself (it knows when the subscription is in place).
     resubscribe: false,
@@ -18,11 +20,33 @@ export function openMqttLink(spec: LinkSpec, events: LinkEvents): SensorLink {
   if (spec.password !== undefined) options.password = spec.password;
   if (spec.ca !== undefined) options.ca = spec.ca;
   const client = connect(spec.url, options);
-  client.on("connect", () => events.onConnect());
+  // mqtt.js retries every options.reconnectPeriod and reads it when it schedules the next attempt: set it before that
+  // happens — on the error (a refusal schedules its retry right after emitting it) or else first thing on close —
+  // once per failed or lost connection.
+  let failures = 0;
+  let counted = false;
+  const failed = (): void => {
+    if (counted) return;
+    counted = true;
+    failures++;
+    client.options.reconnectPeriod = spec.reconnectDelayMs(failures);
+  };
+  client.prependListener("close", () => {
+    failed();
+    counted = false;
+  });
+  client.on("connect", () => {
+    failures = 0;
+    counted = false;
+    events.onConnect();
+  });
   client.on("message", (topic, payload) => events.onMessage(topic, payload));
   client.on("close", () => events.onClose());
   // Without a listener an 'error' event would throw; connection errors are retried by mqtt.js.
-  client.on("error", (err) => events.onError(err));
+  client.on("error", (err) => {
+    if (!client.connected) failed();
+    events.onError(err);
+  });
   return {
     publish: (topic, payload, retain, done) => {
       client.publish(topic, payload, { qos: 1, retain }, (err) => done(err ?? undefined));

@@ -28,6 +28,8 @@ export type FleetStats = {
   /** Command payloads without a usable command_id: nothing to acknowledge. */
   commands_malformed: number;
   last_error: string | null;
+  /** Sensors not connected now, by why their last attempt failed ("refused: bad credentials", "unreachable", …). */
+  not_connected: Record<string, number>;
   started_at: string;
   elapsed_s: number;
   /** readings_acked / elapsed_s. */

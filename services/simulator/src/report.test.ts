@@ -20,6 +20,7 @@ const stats = (over: Partial<FleetStats>): FleetStats => ({
   commands_ignored: 0,
   commands_malformed: 0,
   last_error: null,
+  not_connected: {},
   started_at: "2026-11-23T08:00:00.000000Z",
   elapsed_s: 0,
   readings_per_s: 0,
@@ -33,9 +34,31 @@ describe("report", () => {
     expect(formatProgress(undefined, a)).toBe("sent 5000 readings (1000/s), acked 4990, 10/10 connected");
     expect(formatProgress(a, b)).toBe("sent 12000 readings (1400/s), acked 11990, 10/10 connected");
     expect(
-      formatProgress(b, { ...b, connected: 9, publish_errors: 2, last_error: "sim-03: connect ECONNREFUSED" }),
+      formatProgress(b, {
+        ...b,
+        connected: 9,
+        publish_errors: 2,
+        last_error: "sim-03: connect ECONNREFUSED",
+        not_connected: { unreachable: 1 },
+      }),
     ).toBe(
-      "sent 12000 readings (0/s), acked 11990, 9/10 connected, 2 publish errors; last error: sim-03: connect ECONNREFUSED",
+      "sent 12000 readings (0/s), acked 11990, 9/10 connected, 2 publish errors; not connected: 1 unreachable " +
+        "(retrying with backoff); last error: sim-03: connect ECONNREFUSED",
+    );
+  });
+
+  it("says why sensors are not connected, the most common reason first", () => {
+    const s = stats({
+      connected: 4,
+      not_connected: {
+        "refused: bad credentials": 1,
+        "refused: server unavailable (rate limit, connection cap or store down)": 3,
+      },
+    });
+    expect(formatProgress(undefined, s)).toBe(
+      "sent 0 readings (0/s), acked 0, 4/10 connected; not connected: " +
+        "3 refused: server unavailable (rate limit, connection cap or store down), 1 refused: bad credentials, " +
+        "2 not tried yet or connecting (retrying with backoff)",
     );
   });
 

@@ -14,7 +14,16 @@ export function formatProgress(previous: FleetStats | undefined, current: FleetS
     line += `; commands: ${current.commands_received} received, ${current.acks_ok} acked ok, ${current.acks_error} acked error`;
     if (current.commands_ignored > 0) line += `, ${current.commands_ignored} ignored`;
   }
-  if (current.last_error !== null && current.connected < current.sensors) line += `; last error: ${current.last_error}`;
+  if (current.connected < current.sensors) {
+    const why = Object.entries(current.not_connected)
+      .sort((a, b) => b[1] - a[1])
+      .map(([reason, n]) => `${n} ${reason}`);
+    const waiting =
+      current.sensors - current.connected - Object.values(current.not_connected).reduce((a, b) => a + b, 0);
+    if (waiting > 0) why.push(`${waiting} not tried yet or connecting`);
+    line += `; not connected: ${why.join(", ")} (retrying with backoff)`;
+    if (current.last_error !== null) line += `; last error: ${current.last_error}`;
+  }
   return line;
 }
 

@@ -1,3 +1,4 @@
+import type { NotConnectedReason } from "./backoff.js";
 import type { AckPayload, CommandBehaviour } from "./commands.js";
 import type { SensorLink } from "./link.js";
 import type { SensorClock } from "./schedule.js";
@@ -23,5 +24,7 @@ export type VirtualSensor = {
   nextK: number;
   inflight: number;
   connected: boolean;
+  /** Why the last connection attempt failed (while not connected), for the progress line. */
+  notConnected: NotConnectedReason | undefined;
   link: SensorLink | undefined;
 };
