@@ -18,6 +18,8 @@ export type BatchConsumerOptions<T, R extends WriteCounts> = {
   prefetch: number;
   maxRows: number;
   flushMs: number;
+  /** Batches written at once (default 1); the store must tolerate concurrent writes. */
+  concurrency?: number;
   /** Validates a delivery; an invalid one is dead-lettered (invalid_payload) at once. */
   parse: Parse<T>;
   size: (message: T) => number;
@@ -46,7 +48,12 @@ export function startBatchConsumer<T, R extends WriteCounts>(o: BatchConsumerOpt
     logger: o.logger,
     registry: o.registry,
     isPermanent: (err) => o.store.isPermanent(err),
-    batch: { maxSize: o.maxRows, flushMs: o.flushMs, size: o.size },
+    batch: {
+      maxSize: o.maxRows,
+      flushMs: o.flushMs,
+      size: o.size,
+      ...(o.concurrency === undefined ? {} : { concurrency: o.concurrency }),
+    },
     async handleBatch(batch) {
       const bodies = batch.map((x) => x.body);
       const started = performance.now();

@@ -136,6 +136,86 @@ describe("Batcher", () => {
     expect(store.batches).toEqual([["a"], ["b", "c", "d"]]);
   });
 
+  it("writes up to `concurrency` batches at once, acks each batch when it commits, and fills the next meanwhile", async () => {
+    const gates = new Map<string, () => void>();
+    const store = new FakeStore();
+    const started: string[][] = [];
+    const gated: BatchStore<MeasurementMessage, number> = {
+      write: async (messages) => {
+        started.push(messages.map((m) => m.msg_id));
+        await new Promise<void>((r) => gates.set(messages[0]?.msg_id ?? "", r));
+        return store.write(messages);
+      },
+      isPermanent: (err) => store.isPermanent(err),
+    };
+    const timers: Array<() => void> = [];
+    const b = new Batcher({
+      store: gated,
+      size,
+      maxRows: 100,
+      flushMs: 50,
+      concurrency: 2,
+      retryDelay: async () => {},
+      setTimer: (fn) => timers.push(fn),
+      clearTimer: () => {},
+    });
+    const ps = new Map(["a", "b", "c", "d"].map((id) => [id, pending(msg(id))]));
+    const add = (id: string) => b.add(ps.get(id) as Tracked);
+    add("a");
+    timers.shift()?.(); // [a] is written
+    add("b");
+    timers.shift()?.(); // a slot is free: [b] is written beside [a]
+    add("c");
+    timers.shift()?.(); // both slots busy: [c] keeps filling
+    add("d");
+    await Promise.resolve();
+    expect(started).toEqual([["a"], ["b"]]);
+    // The second batch commits first: its messages are acked at once, the first batch's are not.
+    gates.get("b")?.();
+    await new Promise((r) => setImmediate(r));
+    expect([...ps.values()].map((p) => p.acked)).toEqual([false, true, false, false]);
+    expect(started).toEqual([["a"], ["b"], ["c", "d"]]);
+    gates.get("a")?.();
+    gates.get("c")?.();
+    await b.flush();
+    expect(store.batches).toEqual([["b"], ["a"], ["c", "d"]]);
+    expect([...ps.values()].every((p) => p.acked)).toBe(true);
+  });
+
+  it("holds a full batch until a slot is free when every slot is busy", async () => {
+    let release: () => void = () => {};
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    const store = new FakeStore();
+    let running = 0;
+    let most = 0;
+    const slow: BatchStore<MeasurementMessage, number> = {
+      write: async (messages) => {
+        most = Math.max(most, ++running);
+        await gate;
+        running--;
+        return store.write(messages);
+      },
+      isPermanent: (err) => store.isPermanent(err),
+    };
+    const b = new Batcher({
+      store: slow,
+      size,
+      maxRows: 2,
+      flushMs: 1_000_000,
+      concurrency: 2,
+      retryDelay: async () => {},
+    });
+    for (const id of ["a", "b", "c", "d", "e", "f"]) b.add(pending(msg(id)));
+    const flushed = b.flush();
+    release();
+    await flushed;
+    expect(most).toBe(2);
+    expect(store.batches.flat().sort()).toEqual(["a", "b", "c", "d", "e", "f"]);
+    expect(store.batches.every((batch) => batch.length <= 2)).toBe(true);
+  });
+
   it("bisects a permanent failure down to the bad message and lands the rest", async () => {
     const store = new FakeStore();
     store.poison.add("m5");

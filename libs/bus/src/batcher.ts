@@ -30,6 +30,12 @@ export type BatcherOptions<T, R> = {
   size: (message: T) => number;
   maxRows: number;
   flushMs: number;
+  /**
+   * Batches written at once (default 1). More than one overlaps one batch's round trips and commit with the next
+   * one's work (each write takes its own pooled connection); the store must then tolerate concurrent writes (no
+   * deadlock between two batches touching the same keys). Acks then come per batch, in any order.
+   */
+  concurrency?: number;
   /** Waits before retrying a transient failure; `attempt` starts at 1. */
   retryDelay: (attempt: number) => Promise<void>;
   onWritten?: (messages: readonly T[], result: R, seconds: number) => void;
@@ -40,25 +46,32 @@ export type BatcherOptions<T, R> = {
 };
 
 /**
- * Collects messages into batches (flushed at maxRows or after flushMs), writes one batch at a time,
- * and while one is being written the next keeps filling (the timer does not cut it): under load, batches
- * grow instead of queueing up small behind a slow write, so a backlog is caught up in few large writes.
+ * Collects messages into batches (flushed at maxRows or after flushMs) and writes up to `concurrency` of them at a
+ * time. While every slot is busy the next batch keeps filling (the timer does not cut it): under load, batches grow
+ * instead of queueing up small behind slow writes, so a backlog is caught up in few large writes. A batch that is full
+ * while every slot is busy waits for a slot (at most one such batch per slot: the prefetch bounds the rest).
  * Each message is acked only after its batch committed. A permanent failure is bisected down to
  * the message that causes it, which is dead-lettered while the rest lands; a transient one is
  * retried until it succeeds or the messages' channel is gone.
  */
 export class Batcher<T, R> {
   readonly #o: BatcherOptions<T, R>;
+  readonly #concurrency: number;
   #queue: Pending<T>[] = [];
   #rows = 0;
   #timer: unknown;
-  #writing: Promise<void> = Promise.resolve();
-  /** Batches cut and not yet written. */
-  #inFlight = 0;
+  /** Full batches waiting for a free slot. */
+  #waiting: Pending<T>[][] = [];
+  /** Writes running now. */
+  #active = 0;
+  /** Resolved when the last write ends with nothing left running or waiting (flush waits on it). */
+  #idle: Promise<void> = Promise.resolve();
+  #becomeIdle: (() => void) | undefined;
   #stopped = false;
 
   constructor(o: BatcherOptions<T, R>) {
     this.#o = o;
+    this.#concurrency = Math.max(1, Math.floor(o.concurrency ?? 1));
   }
 
   add(p: Pending<T>): void {
@@ -72,9 +85,9 @@ export class Batcher<T, R> {
 
   /** Writes everything collected so far and waits for all writes to finish. */
   async flush(): Promise<void> {
-    while (this.#queue.length > 0 || this.#inFlight > 0) {
+    while (this.#queue.length > 0 || this.#active > 0 || this.#waiting.length > 0) {
       this.#cut(true);
-      await this.#writing;
+      await this.#idle;
     }
   }
 
@@ -93,18 +106,31 @@ export class Batcher<T, R> {
       this.#timer = undefined;
     }
     if (this.#queue.length === 0) return;
-    // A write is running: keep filling; the batch is cut when the write ends (or when it is full).
-    if (!force && this.#inFlight > 0 && this.#rows < this.#o.maxRows) return;
+    const busy = this.#active + this.#waiting.length >= this.#concurrency;
+    // Every slot is busy: keep filling; the batch is cut when a write ends (or when it is full).
+    if (!force && busy && this.#rows < this.#o.maxRows) return;
     const batch = this.#queue;
     this.#queue = [];
     this.#rows = 0;
-    this.#inFlight++;
-    this.#writing = this.#writing.then(async () => {
-      try {
-        await this.#writeWithRetry(batch);
-      } finally {
-        this.#inFlight--;
-        if (this.#inFlight === 0 && this.#queue.length > 0 && !this.#stopped) this.#cut(true);
+    if (this.#active < this.#concurrency) this.#start(batch);
+    else this.#waiting.push(batch);
+  }
+
+  #start(batch: Pending<T>[]): void {
+    if (this.#becomeIdle === undefined) {
+      this.#idle = new Promise((resolve) => {
+        this.#becomeIdle = resolve;
+      });
+    }
+    this.#active++;
+    void this.#writeWithRetry(batch).finally(() => {
+      this.#active--;
+      const next = this.#waiting.shift();
+      if (next !== undefined) this.#start(next);
+      else if (this.#queue.length > 0 && !this.#stopped) this.#cut(true);
+      if (this.#active === 0 && this.#waiting.length === 0) {
+        this.#becomeIdle?.();
+        this.#becomeIdle = undefined;
       }
     });
   }

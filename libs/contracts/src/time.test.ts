@@ -129,3 +129,35 @@ describe("microsOf and nowMicros", () => {
     expect(MAX_TIME_US).toBe(microsOf("2200-01-01T00:00:00+00:01") + 60_000_000);
   });
 });
+
+describe("the normalized form's fast path", () => {
+  it("agrees with the general parser on well- and ill-formed normalized strings (the same instant as +00:00)", () => {
+    const pad = (n: number, w: number) => String(n).padStart(w, "0");
+    let seed = 11;
+    const rnd = (n: number) => {
+      seed = (seed * 16_807) % 2_147_483_647;
+      return seed % n;
+    };
+    for (let i = 0; i < 20_000; i++) {
+      // Years around the accepted range; months, days and times a little past their limits too.
+      const s =
+        `${pad(1965 + rnd(240), 4)}-${pad(rnd(14), 2)}-${pad(rnd(33), 2)}T${pad(rnd(26), 2)}:` +
+        `${pad(rnd(62), 2)}:${pad(rnd(62), 2)}.${pad(rnd(1_000_000), 6)}Z`;
+      const fast = parseRfc3339ToMicros(s);
+      const general = parseRfc3339ToMicros(s.replace("Z", "+00:00"));
+      expect(fast.ok, s).toBe(general.ok);
+      if (fast.ok && general.ok) expect(fast.us, s).toBe(general.us);
+    }
+    expect(parseRfc3339ToMicros("2024-02-29T00:00:00.000000Z").ok).toBe(true);
+    expect(parseRfc3339ToMicros("2023-02-29T00:00:00.000000Z").ok).toBe(false);
+    expect(parseRfc3339ToMicros("2026-11-23T08:00:0x.000000Z").ok).toBe(false);
+  });
+
+  it("formats across second boundaries and back again (the cached date part)", () => {
+    for (const us of [T + 999_999, T + 1_000_000, T + 999_999, T - 1, T]) {
+      expect(formatMicros(us)).toBe(
+        `${new Date(Math.floor(us / 1000)).toISOString().slice(0, 19)}.${String(us % 1_000_000).padStart(6, "0")}Z`,
+      );
+    }
+  });
+});

@@ -11,9 +11,54 @@ export const MAX_TIME_US = Date.UTC(2200, 0, 1) * 1000;
 
 export type TimeParseResult = { ok: true; us: number } | { ok: false; error: string };
 
-const daysInMonth = (year: number, month: number): number => new Date(Date.UTC(year, month, 0)).getUTCDate();
+const DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+const isLeap = (y: number): boolean => (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
+const daysInMonth = (year: number, month: number): number =>
+  month === 2 && isLeap(year) ? 29 : (DAYS[month - 1] as number);
+
+/** The digits of text[from, to) as a number, or -1 if any is not a digit (no allocation: the ingest hot path). */
+function digits(text: string, from: number, to: number): number {
+  let n = 0;
+  for (let i = from; i < to; i++) {
+    const d = text.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return -1;
+    n = n * 10 + d;
+  }
+  return n;
+}
+
+/**
+ * "2026-11-23T08:00:00.000001Z", the form formatMicros writes and every bus message carries, parsed without a regular
+ * expression; undefined for anything else (the general parser takes it).
+ */
+function parseNormalized(text: string): TimeParseResult | undefined {
+  if (
+    text.length !== 27 ||
+    text.charCodeAt(4) !== 45 || // -
+    text.charCodeAt(7) !== 45 ||
+    text.charCodeAt(10) !== 84 || // T
+    text.charCodeAt(13) !== 58 || // :
+    text.charCodeAt(16) !== 58 ||
+    text.charCodeAt(19) !== 46 || // .
+    text.charCodeAt(26) !== 90 // Z
+  )
+    return undefined;
+  const year = digits(text, 0, 4);
+  const month = digits(text, 5, 7);
+  const day = digits(text, 8, 10);
+  const hour = digits(text, 11, 13);
+  const minute = digits(text, 14, 16);
+  const second = digits(text, 17, 19);
+  const micros = digits(text, 20, 26);
+  if ((year | month | day | hour | minute | second | micros) < 0 || year < 1969 || year > 2200) return undefined;
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month) || hour > 23 || minute > 59 || second > 59)
+    return undefined;
+  return checkRange(Date.UTC(year, month - 1, day, hour, minute, second) * 1000 + micros, text);
+}
 
 export function parseRfc3339ToMicros(text: string): TimeParseResult {
+  const fast = parseNormalized(text);
+  if (fast !== undefined) return fast;
   const m = RFC3339.exec(text);
   if (!m)
     return { ok: false, error: `"${text.slice(0, 40)}" is not an RFC 3339 timestamp (e.g. 2026-11-23T08:00:00.123Z)` };
@@ -59,10 +104,16 @@ const outOfRange = (shown: string): TimeParseResult => ({
 
 /** Formats epoch microseconds as RFC 3339 UTC with exactly six fractional digits. */
 export function formatMicros(us: number): string {
-  const ms = Math.floor(us / 1000);
-  const rest = us - ms * 1000;
-  return `${new Date(ms).toISOString().slice(0, 23)}${String(rest).padStart(3, "0")}Z`;
+  const second = Math.floor(us / 1_000_000);
+  // Readings come in runs within the same second: the "YYYY-MM-DDTHH:MM:SS" part is kept from the last call.
+  if (second !== lastSecond) {
+    lastSecond = second;
+    lastPrefix = new Date(second * 1000).toISOString().slice(0, 19);
+  }
+  return `${lastPrefix}.${String(us - second * 1_000_000).padStart(6, "0")}Z`;
 }
+let lastSecond = Number.NaN;
+let lastPrefix = "";
 
 /** Parses the normalized form produced by formatMicros (or any RFC 3339 string) back to microseconds. */
 export function microsOf(text: string): number {

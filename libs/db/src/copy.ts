@@ -12,6 +12,17 @@ export function copyText(v: CopyValue): string {
   return v.replace(/[\\\t\n\r]/g, (c) => (c === "\\" ? "\\\\" : c === "\t" ? "\\t" : c === "\n" ? "\\n" : "\\r"));
 }
 
+/** Streams text already in COPY's format (lines of tab-separated, escaped values) into `table (columns)`. */
+export async function copyChunks(
+  client: pg.PoolClient | pg.Client,
+  table: string,
+  columns: readonly string[],
+  chunks: Iterable<string>,
+): Promise<void> {
+  const stream = client.query(copyFrom(`COPY ${table} (${columns.join(", ")}) FROM STDIN`));
+  await pipeline(Readable.from(chunks), stream);
+}
+
 /** Streams rows into `table (columns)` with COPY FROM STDIN on the given client (inside its transaction). */
 export async function copyRows(
   client: pg.PoolClient | pg.Client,

@@ -29,6 +29,8 @@ export type IngesterSettings = {
   BATCH_MAX_ROWS: number;
   BATCH_FLUSH_MS: number;
   DB_POOL_SIZE: number;
+  /** Batches written at once, each on its own pooled connection (default 1). */
+  BATCH_CONCURRENCY?: number;
 };
 export type IngesterDeps = { logger: Logger; registry: Registry; health: Health; clock?: () => number; name?: string };
 export type Ingester = { stop(): Promise<void> };
@@ -93,6 +95,7 @@ export async function startIngester<T, R extends WriteCounts>(
     prefetch: config.PREFETCH,
     maxRows: config.BATCH_MAX_ROWS,
     flushMs: config.BATCH_FLUSH_MS,
+    ...(config.BATCH_CONCURRENCY === undefined ? {} : { concurrency: config.BATCH_CONCURRENCY }),
     parse: spec.parse,
     size: spec.size,
     store: spec.store(pool),

@@ -21,6 +21,11 @@ export const ingesterConfigSchema = z.object({
   STORAGE_REPLAY_WINDOW_HOURS: env.int(144, 0, 87_600),
   /** TimescaleDB: how often the continuous aggregates (1 minute, 1 hour) refresh. */
   AGGREGATE_REFRESH_SECONDS: env.int(60, 10, 86_400),
+  /**
+   * Batches written at once, each on its own connection from the pool: one batch's COPY overlaps the previous one's
+   * commit (and the client's CPU the server's). Keep DB_POOL_SIZE above it (purge and retention share the pool).
+   */
+  BATCH_CONCURRENCY: env.int(3, 1, 32),
 });
 
 export type IngesterConfig = z.output<typeof ingesterConfigSchema>;

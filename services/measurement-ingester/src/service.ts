@@ -11,6 +11,7 @@ export type IngesterSettings = Common & {
   STORAGE_CHUNK_HOURS: number;
   STORAGE_REPLAY_WINDOW_HOURS: number;
   AGGREGATE_REFRESH_SECONDS: number;
+  BATCH_CONCURRENCY: number;
 };
 
 /**

@@ -3,7 +3,7 @@ import type { Random } from "./signals.js";
 /** How long a sensor waits before its next connection attempt: doubling from baseMs, capped at maxMs. */
 export type BackoffPolicy = { baseMs: number; maxMs: number };
 
-export const DEFAULT_BACKOFF: BackoffPolicy = { baseMs: 1_000, maxMs: 60_000 };
+const DEFAULT_BACKOFF: BackoffPolicy = { baseMs: 1_000, maxMs: 60_000 };
 
 /**
  * The wait before retry number `failures` (1 after the first failed or dropped connection): exponential with "equal

@@ -7,13 +7,13 @@ type Batch<T> = readonly Message<T>[];
 
 /**
  * Runs a batch handler through the Batcher: batches cut by size or time, one batch handled at a time in delivery
- * order, acks after the handler resolved, permanent failures bisected down to one dead-lettered message, transient
+ * order (or `concurrency` at once), acks after the handler resolved, permanent failures bisected down to one dead-lettered message, transient
  * ones retried with backoff for as long as the messages are live.
  */
 export function batchRunner<T>(
   c: RunnerContext,
   handle: BatchHandler<T>,
-  o: { maxSize: number; flushMs: number; size?: (body: T) => number },
+  o: { maxSize: number; flushMs: number; size?: (body: T) => number; concurrency?: number },
 ): Runner<T> {
   const wait = backoff(c.retry.minMs, c.retry.maxMs);
   const store: BatchStore<Message<T>, readonly BatchRejection<T>[]> = {
@@ -35,6 +35,7 @@ export function batchRunner<T>(
     size: size ? (m) => size(m.body) : () => 1,
     maxRows: o.maxSize,
     flushMs: o.flushMs,
+    ...(o.concurrency === undefined ? {} : { concurrency: o.concurrency }),
     retryDelay: (attempt) => {
       if (attempt === 1) wait.reset();
       return sleep(wait.next(), c.stopping);

@@ -41,6 +41,8 @@ export type BatchOptions<T> = Common<T> & {
     /** ...or this long after its first message arrived. */
     flushMs: number;
     size?: (body: T) => number;
+    /** Batches handled at once (default 1: one after another, in delivery order); see BatcherOptions.concurrency. */
+    concurrency?: number;
   };
 };
 
