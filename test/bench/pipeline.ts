@@ -6,17 +6,14 @@
  */
 import { cpus } from "node:os";
 import { parseArgs } from "node:util";
-import { startFleet } from "@sensorstream/simulator";
-import pg from "pg";
-import { createTestVhost } from "../fixtures/amqp.js";
-import { createTestDatabase } from "../fixtures/pg.js";
-import { parsePrometheus } from "../fixtures/prometheus.js";
 import { runAlarmBench } from "./alarms.js";
 import { runChurn } from "./churn.js";
+import { runConnect } from "./connect.js";
 import { runBusBench } from "./embedded-bus.js";
-import { spawnPlatform } from "./platform-process.js";
-import { bucketsOf, histogramQuantile } from "./quantiles.js";
 import { runQueryBench } from "./query.js";
+import { runSaturation } from "./saturation.js";
+import { runScenario, type Target } from "./scenario.js";
+import { freshPlatform } from "./targets.js";
 
 const HELP = `npm run bench -- [options]
 
@@ -32,7 +29,17 @@ Starts the platform on a fresh database and vhost (or targets a running one) and
   --only WHAT         pipeline (the readings scenarios), churn (fleet churn), bus (the embedded bus beside
                       RabbitMQ, through the Bus port), query (reads over 12.6 M generated rows, see query.ts)
                       or alarms (100 rules at the batched load, against none);
-                      default all five
+                      default all five; or saturation, or connect (below; each only when asked for)
+  saturation mode (--only saturation, ~10 min): per message shape, the offered rate rises step by step until the
+  backlog grows or p99 >= 500 ms; then p99 at 80% of the rate found and the rate held for --sat-sustain s; the naive
+  bridge (aedes + one INSERT per message) goes through the same search in the same run, step for step in turns
+  --sat-shapes LIST   B:PLATFORM_START:NAIVE_START,... (default 10:30000:10000,1:6000:4000)
+  --sat-step S        seconds per step (default 10)      --sat-sustain S   seconds at the rate found (default 60)
+  --sat-factor F      rate multiplier per step (default 1.4)   --sat-refine N   bisection steps (default 2)
+  --sat-no-naive      leave the naive bridge out
+  connect mode (--only connect): --connect-sensors N (default 10000) at --connect-hz (default 0.2) connect to one
+  gateway process with MQTT_CONNECT_RATE=--connect-rate (default 1000/s per IP): time until all are connected
+  (waiting up to 60 s, then 10 s more of load), memory per connection, readings stored
   --bus-messages N    messages per phase of the bus scenario (default 20000)
   --query-runs N      timed requests per query case (default 20, after 3 warm-ups)
   --query-regenerate  generate the query scenario's database again instead of reusing it
@@ -43,6 +50,7 @@ Starts the platform on a fresh database and vhost (or targets a running one) and
   --churn-burst N     then N connect events straight onto the bus at once: the registry's own rate (default 5000, 0: off)
   --churn-baseline F  also run churn against another build's all-in-one entry point, run by run
                       (e.g. a checkout of main: <dir>/services/all-in-one/dist/main.js)
+  --cpu-prof DIR      the platform process writes a V8 CPU profile (.cpuprofile) into DIR when it stops
   --help
 Progress goes to stderr; the result is one JSON object on stdout.`;
 
@@ -66,6 +74,16 @@ const { values: args } = parseArgs({
     "bus-messages": { type: "string", default: "20000" },
     "query-runs": { type: "string", default: "20" },
     "query-regenerate": { type: "boolean", default: false },
+    "cpu-prof": { type: "string" },
+    "sat-shapes": { type: "string", default: "10:30000:10000,1:6000:4000" },
+    "sat-step": { type: "string", default: "10" },
+    "sat-sustain": { type: "string", default: "60" },
+    "sat-factor": { type: "string", default: "1.4" },
+    "sat-refine": { type: "string", default: "2" },
+    "sat-no-naive": { type: "boolean", default: false },
+    "connect-sensors": { type: "string", default: "10000" },
+    "connect-hz": { type: "string", default: "0.2" },
+    "connect-rate": { type: "string", default: "1000" },
     help: { type: "boolean", default: false },
   },
 });
@@ -83,126 +101,21 @@ const scenarios = (args.scenario ?? ["1:5000", "10:25000"]).map((s) => {
 });
 if (!(durationS > 0) || !(sensors > 0)) throw new Error("--duration and --sensors must be positive numbers");
 const only = args.only;
-if (only !== undefined && !["pipeline", "churn", "bus", "query", "alarms"].includes(only)) {
-  throw new Error("--only wants pipeline, churn, bus, query or alarms");
-}
+const ONLY = ["pipeline", "churn", "bus", "query", "alarms", "saturation", "connect"];
+if (only !== undefined && !ONLY.includes(only)) throw new Error(`--only wants one of ${ONLY.join(", ")}`);
 const churnSensors = Number(args["churn-sensors"]);
 const churnRuns = Number(args["churn-runs"]);
 const churnConcurrency = Number(args["churn-concurrency"]);
 if (!(churnSensors > 0) || !(churnRuns >= 1)) throw new Error("--churn-sensors and --churn-runs must be positive");
 const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-type Target = { mqttUrl: string; databaseUrl: string; metricsUrl: string; stop(): Promise<void> };
-
-async function freshPlatform(name: string): Promise<Target> {
-  const db = await createTestDatabase(`bench_${name}`);
-  const vhost = await createTestVhost(`bench_${name}`);
-  const p = await spawnPlatform({ DATABASE_URL: db.url, AMQP_URL: vhost.url });
-  return {
-    mqttUrl: p.mqttUrl,
-    databaseUrl: db.url,
-    metricsUrl: p.metricsUrl,
-    async stop() {
-      await p.stop();
-      await vhost.drop();
-      await db.drop();
-    },
-  };
-}
-
-async function scrape(url: string) {
-  const res = await fetch(url);
-  return parsePrometheus(await res.text());
-}
-
-async function runScenario(target: Target, batch: number, rate: number, runId: string) {
-  const prefix = `bench${runId}`;
-  const db = new pg.Client({ connectionString: target.databaseUrl });
-  await db.connect();
-  const rows = async () =>
-    Number(
-      (
-        await db.query<{ n: string }>("SELECT count(*)::text AS n FROM measurements WHERE sensor_id LIKE $1", [
-          `${prefix}-%`,
-        ])
-      ).rows[0]?.n ?? 0,
-    );
-  const fleet = startFleet({
-    mqttUrl: target.mqttUrl,
-    sensors,
-    idPrefix: prefix,
-    rateHz: rate / sensors,
-    batch,
-    durationS,
-    // One value per reading: a reading is one (sensor, metric, time) row, as the platform identifies it.
-    types: ["accelerometer"],
-    onProgress: (s: { readings_acked: number; readings_per_s: number; connected: number }) =>
-      log(`${s.readings_acked} readings acked (${Math.round(s.readings_per_s)}/s), ${s.connected} connected`),
-  });
-  await sleep(Math.min(warmupS, durationS / 2) * 1000);
-  const before = await scrape(target.metricsUrl);
-  const sent = await fleet.done;
-  const drainStart = Date.now();
-  let stored = await rows();
-  let lastChange = Date.now();
-  while (stored < sent.values_acked && Date.now() - lastChange < 15_000) {
-    await sleep(250);
-    const n = await rows();
-    if (n !== stored) lastChange = Date.now();
-    stored = n;
-  }
-  const drainS = (Date.now() - drainStart) / 1000;
-  const distinct = Number(
-    (
-      await db.query<{ n: string }>(
-        "SELECT count(*)::text AS n FROM (SELECT DISTINCT sensor_id, metric, time FROM measurements WHERE sensor_id LIKE $1) d",
-        [`${prefix}-%`],
-      )
-    ).rows[0]?.n ?? 0,
-  );
-  await db.end();
-  const after = await scrape(target.metricsUrl);
-  const name = "sensorstream_ingester_e2e_latency_seconds";
-  const b0 = new Map(bucketsOf(before, name).map((b) => [b.le, b.count]));
-  const delta = bucketsOf(after, name).map((b) => ({ le: b.le, count: b.count - (b0.get(b.le) ?? 0) }));
-  const q = (p: number) => Math.round(histogramQuantile(p, delta) * 1000) / 1000;
-  const metricsPerReading = sent.readings_acked ? sent.values_acked / sent.readings_acked : 0;
-  const storedReadings = metricsPerReading ? stored / metricsPerReading : 0;
-  return {
-    readings_per_message: batch,
-    sensors,
-    duration_s: durationS,
-    offered_readings_per_s: rate,
-    sent_readings_per_s: Math.round(sent.readings_sent / sent.elapsed_s),
-    acked_readings_per_s: Math.round(sent.readings_acked / sent.elapsed_s),
-    achieved_readings_per_s: Math.round(storedReadings / (sent.elapsed_s + drainS)),
-    mqtt_messages_per_s: Math.round(sent.messages_acked / sent.elapsed_s),
-    metrics_per_reading: metricsPerReading,
-    rows_per_s: Math.round(stored / (sent.elapsed_s + drainS)),
-    drain_after_load_s: Math.round(drainS * 10) / 10,
-    e2e_latency_s: {
-      p50: q(0.5),
-      p95: q(0.95),
-      p99: q(0.99),
-      source: `ingester histogram after ${warmupS} s of warm-up, interpolated within buckets`,
-    },
-    readings_sent: sent.readings_sent,
-    readings_acked: sent.readings_acked,
-    rows_expected: sent.values_acked,
-    rows_stored: stored,
-    readings_lost: metricsPerReading ? Math.max(0, Math.round((sent.values_acked - stored) / metricsPerReading)) : 0,
-    duplicates: stored - distinct,
-    publish_errors: sent.publish_errors,
-  };
-}
+// Ctrl-C: exit through process.exit, so the child processes (platform, naive bridge) are killed on the way out.
+for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => process.exit(130));
+const prof = args["cpu-prof"];
+const nodeArgs = prof ? ["--cpu-prof", `--cpu-prof-dir=${prof}`] : [];
 
 const results: unknown[] = [];
 const runId = Date.now().toString(36).slice(-5);
-for (const [i, s] of (only === "churn" || only === "bus" || only === "query" || only === "alarms"
-  ? []
-  : scenarios
-).entries()) {
+for (const [i, s] of (only === undefined || only === "pipeline" ? scenarios : []).entries()) {
   log(
     `scenario ${i + 1}/${scenarios.length}: ${s.batch} reading(s)/message at ${s.rate} readings/s for ${durationS} s`,
   );
@@ -213,9 +126,19 @@ for (const [i, s] of (only === "churn" || only === "bus" || only === "query" || 
         metricsUrl: args["metrics-url"] ?? "http://127.0.0.1:8080/metrics",
         stop: async () => {},
       }
-    : await freshPlatform(`${runId}_${i}`);
+    : await freshPlatform(`${runId}_${i}`, { nodeArgs });
   try {
-    results.push(await runScenario(target, s.batch, s.rate, `${runId}${i}`));
+    results.push(
+      await runScenario(target, {
+        batch: s.batch,
+        rate: s.rate,
+        runId: `${runId}${i}`,
+        sensors,
+        durationS,
+        warmupS,
+        log,
+      }),
+    );
   } catch (err) {
     log(`scenario ${i + 1} failed: ${(err as Error).message}`);
     results.push({ readings_per_message: s.batch, offered_readings_per_s: s.rate, error: (err as Error).message });
@@ -280,6 +203,51 @@ if ((only === undefined || only === "alarms") && !args.target) {
     process.exitCode = 1;
   }
 }
+let saturation: unknown;
+if (only === "saturation") {
+  saturation = await runSaturation({
+    shapes: (args["sat-shapes"] ?? "").split(",").map((x) => {
+      const [batch, platformStart, naiveStart] = x.split(":").map(Number);
+      if (!batch || !platformStart || !naiveStart) throw new Error(`--sat-shapes wants B:START:NAIVE_START, got ${x}`);
+      return { batch, platformStart, naiveStart };
+    }),
+    stepS: Number(args["sat-step"]),
+    warmupS: Math.min(warmupS, 3),
+    sustainS: Number(args["sat-sustain"]),
+    factor: Number(args["sat-factor"]),
+    refine: Number(args["sat-refine"]),
+    sensors,
+    p99LimitS: 0.5,
+    growthLimit: 0.05,
+    naive: !args["sat-no-naive"],
+    log,
+  });
+}
+let connect: unknown;
+if (only === "connect") {
+  connect = await runConnect({
+    sensors: Number(args["connect-sensors"]),
+    rateHz: Number(args["connect-hz"]),
+    connectRate: Number(args["connect-rate"]),
+    timeoutS: 60,
+    holdS: 10,
+    nodeArgs,
+    log,
+  });
+}
 process.stdout.write(
-  `${JSON.stringify({ machine: { cores: cpus().length, node: process.version }, scenarios: results, churn, bus, query, alarms }, null, 2)}\n`,
+  `${JSON.stringify(
+    {
+      machine: { cores: cpus().length, node: process.version },
+      scenarios: results,
+      churn,
+      bus,
+      query,
+      alarms,
+      ...(saturation ? { saturation } : {}),
+      ...(connect ? { connect } : {}),
+    },
+    null,
+    2,
+  )}\n`,
 );

@@ -9,8 +9,12 @@ export type PlatformProcess = { mqttUrl: string; metricsUrl: string; child: Chil
  * Runs `npm start`'s entry point as a child process (its own CPU), on random ports, without the demo fleet.
  * `main` runs another build's entry point instead (e.g. a checkout of main, for a before/after comparison).
  */
-export async function spawnPlatform(env: Record<string, string>, main = MAIN): Promise<PlatformProcess> {
-  const child = spawn(process.execPath, [main], {
+export async function spawnPlatform(
+  env: Record<string, string>,
+  main = MAIN,
+  nodeArgs: readonly string[] = [],
+): Promise<PlatformProcess> {
+  const child = spawn(process.execPath, [...nodeArgs, main], {
     env: {
       ...process.env,
       MQTT_PORT: "0",
