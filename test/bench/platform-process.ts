@@ -29,6 +29,10 @@ export async function spawnPlatform(
     },
     stdio: ["ignore", "pipe", "pipe"],
   });
+  // A bench stopped half-way (Ctrl-C) leaves no platform behind.
+  const orphan = () => child.kill("SIGKILL");
+  process.once("exit", orphan);
+  child.once("exit", () => process.off("exit", orphan));
   let out = "";
   let err = "";
   child.stderr?.on("data", (d: Buffer) => {

@@ -135,6 +135,10 @@ async function measure(target: Target, o: ScenarioOptions, db: pg.Client) {
   const after = await scrape(target.metricsUrl);
   const b0 = new Map(bucketsOf(before, E2E).map((b) => [b.le, b.count]));
   const delta = bucketsOf(after, E2E).map((b) => ({ le: b.le, count: b.count - (b0.get(b.le) ?? 0) }));
+  const total = (samples: typeof after, name: string) =>
+    samples.filter((s) => s.name === name).reduce((n, s) => n + s.value, 0);
+  const diff = (name: string) => total(after, name) - total(before, name);
+  const batches = diff("sensorstream_ingester_batch_write_seconds_count");
   const q = (p: number) => Math.round(histogramQuantile(p, delta) * 1000) / 1000;
   const metricsPerReading = sent.readings_acked ? sent.values_acked / sent.readings_acked : 0;
   const storedReadings = metricsPerReading ? stored / metricsPerReading : 0;
@@ -167,6 +171,18 @@ async function measure(target: Target, o: ScenarioOptions, db: pg.Client) {
       at_end_of_load_readings: last?.readings ?? null,
       growth_share_of_offered: Number.isFinite(growth) ? Math.round(growth * 1000) / 1000 : null,
     },
+    // The ingester's batches after the warm-up (the naive bridge has none).
+    batches: batches
+      ? {
+          count: batches,
+          mean_rows: Math.round(diff("sensorstream_ingester_batch_rows_sum") / batches),
+          mean_write_s: Math.round((diff("sensorstream_ingester_batch_write_seconds_sum") / batches) * 1000) / 1000,
+          // Share of the time after warm-up that batch writes were running (above 1: concurrent writes).
+          write_time_share:
+            Math.round((diff("sensorstream_ingester_batch_write_seconds_sum") / (sent.elapsed_s - warmupS + drainS)) * 100) /
+            100,
+        }
+      : null,
     readings_sent: sent.readings_sent,
     readings_acked: sent.readings_acked,
     rows_expected: sent.values_acked,

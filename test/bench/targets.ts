@@ -42,6 +42,10 @@ export async function freshNaiveBridge(name: string): Promise<Target> {
     env: { ...process.env, DATABASE_URL: db.url },
     stdio: ["ignore", "pipe", "inherit"],
   });
+  // A bench stopped half-way (Ctrl-C) leaves no bridge behind.
+  const orphan = () => child.kill("SIGKILL");
+  process.once("exit", orphan);
+  child.once("exit", () => process.off("exit", orphan));
   const ports = await new Promise<{ mqtt: number; http: number }>((resolve, reject) => {
     let out = "";
     child.stdout?.on("data", (d: Buffer) => {
