@@ -12,15 +12,15 @@ export function copyText(v: CopyValue): string {
   return v.replace(/[\\\t\n\r]/g, (c) => (c === "\\" ? "\\\\" : c === "\t" ? "\\t" : c === "\n" ? "\\n" : "\\r"));
 }
 
-/** Streams text already in COPY's format (lines of tab-separated, escaped values) into `table (columns)`. */
-export async function copyChunks(
+/** Streams data already in COPY's binary format (header, tuples, trailer) into `table (columns)`. */
+export async function copyBinary(
   client: pg.PoolClient | pg.Client,
   table: string,
   columns: readonly string[],
-  chunks: Iterable<string>,
+  chunks: readonly Buffer[],
 ): Promise<void> {
-  const stream = client.query(copyFrom(`COPY ${table} (${columns.join(", ")}) FROM STDIN`));
-  await pipeline(Readable.from(chunks), stream);
+  const stream = client.query(copyFrom(`COPY ${table} (${columns.join(", ")}) FROM STDIN (FORMAT binary)`));
+  await pipeline(Readable.from(chunks, { objectMode: false }), stream);
 }
 
 /** Streams rows into `table (columns)` with COPY FROM STDIN on the given client (inside its transaction). */

@@ -1,7 +1,7 @@
 import type { BatchStore } from "@sensorstream/bus";
 import { type MeasurementMessage, microsOf } from "@sensorstream/contracts";
 import {
-  copyChunks,
+  copyBinary,
   errorCode,
   isPermanentDataError,
   type Pool,
@@ -72,10 +72,10 @@ export class PgMeasurementStore implements BatchStore<MeasurementMessage, WriteR
 
   async #direct(client: PoolClient, rows: BatchRows): Promise<WriteResult> {
     if (rows.measurements > 0) {
-      await copyChunks(client, "measurements", MEASUREMENT_COLUMNS, rows.measurementText);
+      await copyBinary(client, "measurements", MEASUREMENT_COLUMNS, rows.measurementCopy);
       await this.#upsertLatest(client, rows);
     }
-    if (rows.positions > 0) await copyChunks(client, "positions", POSITION_COLUMNS, rows.positionText);
+    if (rows.positions > 0) await copyBinary(client, "positions", POSITION_COLUMNS, rows.positionCopy);
     const total = rows.measurements + rows.positions;
     return { measurements: rows.measurements, positions: rows.positions, inserted: total, duplicates: 0 };
   }
@@ -83,7 +83,7 @@ export class PgMeasurementStore implements BatchStore<MeasurementMessage, WriteR
   async #staged(client: PoolClient, rows: BatchRows): Promise<WriteResult> {
     let inserted = 0;
     if (rows.measurements > 0) {
-      await copyChunks(client, "staging_measurements", MEASUREMENT_COLUMNS, rows.measurementText);
+      await copyBinary(client, "staging_measurements", MEASUREMENT_COLUMNS, rows.measurementCopy);
       const r = await client.query(
         `INSERT INTO measurements (time, sensor_id, metric, value)
          SELECT time, sensor_id, metric, value FROM staging_measurements
@@ -93,7 +93,7 @@ export class PgMeasurementStore implements BatchStore<MeasurementMessage, WriteR
       await this.#upsertLatest(client, rows);
     }
     if (rows.positions > 0) {
-      await copyChunks(client, "staging_positions", POSITION_COLUMNS, rows.positionText);
+      await copyBinary(client, "staging_positions", POSITION_COLUMNS, rows.positionCopy);
       const r = await client.query(
         `INSERT INTO positions (time, sensor_id, lat, lon)
          SELECT time, sensor_id, lat, lon FROM staging_positions
