@@ -10,7 +10,17 @@ import pg from "pg";
 import { peakRssMiB } from "./scenario.js";
 import { freshPlatform } from "./targets.js";
 
-export type ConnectOptions = { sensors: number; rateHz: number; connectRate: number; log: (line: string) => void };
+export type ConnectOptions = {
+  sensors: number;
+  rateHz: number;
+  connectRate: number;
+  /** Give up waiting for the whole fleet after this long. */
+  timeoutS: number;
+  /** Then keep the connected fleet publishing this long. */
+  holdS: number;
+  nodeArgs?: readonly string[];
+  log: (line: string) => void;
+};
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -23,6 +33,7 @@ async function rssMiB(pid: number | undefined): Promise<number | undefined> {
 export async function runConnect(o: ConnectOptions) {
   const target = await freshPlatform(`connect${Date.now().toString(36).slice(-4)}`, {
     env: { MQTT_CONNECT_RATE: String(o.connectRate), MQTT_MAX_CONNECTIONS: String(o.sensors + 1000) },
+    ...(o.nodeArgs ? { nodeArgs: o.nodeArgs } : {}),
   });
   try {
     await sleep(2000);
@@ -33,12 +44,12 @@ export async function runConnect(o: ConnectOptions) {
     let allAt: number | undefined;
     let rssAll: number | undefined;
     let last: FleetStats | undefined;
-    const durationS = 45;
+    let rssEnd: number | undefined;
+    let connectedEnd = 0;
     const fleet = startFleet({
       mqttUrl: target.mqttUrl,
       sensors: o.sensors,
       rateHz: o.rateHz,
-      durationS,
       idPrefix: prefix,
       types: ["temperature"],
       connectConcurrency: 500,
@@ -55,7 +66,13 @@ export async function runConnect(o: ConnectOptions) {
           o.log(`connect: ${s.connected}/${s.sensors} connected, not connected: ${JSON.stringify(s.not_connected)}`);
       },
     });
-    const stats = await fleet.done;
+    // Until all are connected (or the timeout), then hold the whole fleet publishing for a while.
+    while (allAt === undefined && Date.now() - started < o.timeoutS * 1000) await sleep(250);
+    await sleep(o.holdS * 1000);
+    rssEnd = await rssMiB(target.pid);
+    connectedEnd = last?.connected ?? 0;
+    const stats = await fleet.stop();
+    const loadS = Math.round((Date.now() - started) / 1000);
     const benchAfter = process.memoryUsage().rss / 2 ** 20;
     // Every acknowledged reading lands once.
     const db = new pg.Client({ connectionString: target.databaseUrl });
@@ -73,22 +90,28 @@ export async function runConnect(o: ConnectOptions) {
       rows = await count();
     }
     await db.end();
+    // Measured when all were connected, else at the end over those connected then.
+    const rssConnected = rssAll ?? rssEnd;
     const perConnKiB =
-      rssBefore !== undefined && rssAll !== undefined ? Math.round(((rssAll - rssBefore) * 1024) / o.sensors) : null;
+      rssBefore !== undefined && rssConnected !== undefined && connectedEnd > 0
+        ? Math.round(((rssConnected - rssBefore) * 1024) / (rssAll !== undefined ? o.sensors : connectedEnd))
+        : null;
     return {
       sensors: o.sensors,
       rate_hz: o.rateHz,
       mqtt_connect_rate_per_ip: o.connectRate,
       all_connected_after_s: allAt === undefined ? null : Math.round((allAt - started) / 100) / 10,
-      connected_at_end_of_load: last?.connected ?? null,
+      connected_at_end_of_load: connectedEnd,
       not_connected_at_end_of_load: last?.not_connected ?? null,
       connect_errors: stats.connect_errors,
       platform_rss_mib_before: rssBefore === undefined ? null : Math.round(rssBefore),
       platform_rss_mib_all_connected: rssAll === undefined ? null : Math.round(rssAll),
+      platform_rss_mib_end_of_load: rssEnd === undefined ? null : Math.round(rssEnd),
       platform_kib_per_connection: perConnKiB,
       platform_peak_rss_mib: (await peakRssMiB(target.pid)) ?? null,
       fleet_kib_per_sensor: Math.round(((benchAfter - benchBefore) * 1024) / o.sensors),
-      load_s: durationS,
+      load_s: loadS,
+      timeout_s: o.timeoutS,
       readings_acked: stats.readings_acked,
       rows_expected: stats.values_acked,
       rows_stored: rows.n,

@@ -11,6 +11,7 @@ import { gatewayMetrics } from "./adapters/metrics.js";
 import { connectHandler } from "./adapters/mqtt/connect-handler.js";
 import { installConnectionHandlers } from "./adapters/mqtt/connection-handler.js";
 import { PublishHandler } from "./adapters/mqtt/publish-handler.js";
+import { indexedMemoryPersistence } from "./adapters/mqtt/retained-persistence.js";
 import { subscribeHandler } from "./adapters/mqtt/subscribe-handler.js";
 import { type Listeners, openListeners, type TlsFiles } from "./adapters/mqtt-listeners.js";
 import { OutboundHandler } from "./adapters/outbound-handler.js";
@@ -118,6 +119,8 @@ export async function startGateway(config: GatewaySettings, deps: GatewayDeps): 
     maxTopicLevels: 8,
     connectTimeout: config.MQTT_CONNECT_TIMEOUT_MS ?? 10_000,
     maxClientsIdLength: 256,
+    // Retained messages indexed by topic prefix: a sensor's SUBSCRIBE does not scan every sensor's retained status.
+    persistence: indexedMemoryPersistence(),
   });
   const publishes = new PublishHandler({
     sessions,
