@@ -179,8 +179,9 @@ async function measure(target: Target, o: ScenarioOptions, db: pg.Client) {
           mean_write_s: Math.round((diff("sensorstream_ingester_batch_write_seconds_sum") / batches) * 1000) / 1000,
           // Share of the time after warm-up that batch writes were running (above 1: concurrent writes).
           write_time_share:
-            Math.round((diff("sensorstream_ingester_batch_write_seconds_sum") / (sent.elapsed_s - warmupS + drainS)) * 100) /
-            100,
+            Math.round(
+              (diff("sensorstream_ingester_batch_write_seconds_sum") / (sent.elapsed_s - warmupS + drainS)) * 100,
+            ) / 100,
         }
       : null,
     readings_sent: sent.readings_sent,
