@@ -44,8 +44,6 @@ export async function runConnect(o: ConnectOptions) {
     let allAt: number | undefined;
     let rssAll: number | undefined;
     let last: FleetStats | undefined;
-    let rssEnd: number | undefined;
-    let connectedEnd = 0;
     const fleet = startFleet({
       mqttUrl: target.mqttUrl,
       sensors: o.sensors,
@@ -69,8 +67,8 @@ export async function runConnect(o: ConnectOptions) {
     // Until all are connected (or the timeout), then hold the whole fleet publishing for a while.
     while (allAt === undefined && Date.now() - started < o.timeoutS * 1000) await sleep(250);
     await sleep(o.holdS * 1000);
-    rssEnd = await rssMiB(target.pid);
-    connectedEnd = last?.connected ?? 0;
+    const rssEnd = await rssMiB(target.pid);
+    const connectedEnd = last?.connected ?? 0;
     const stats = await fleet.stop();
     const loadS = Math.round((Date.now() - started) / 1000);
     const benchAfter = process.memoryUsage().rss / 2 ** 20;
