@@ -24,6 +24,7 @@ describe("PgMeasurementStore: direct COPY, staging when a row exists", () => {
   let db: TestDatabase;
   let pool: pg.Pool;
   let store: PgMeasurementStore;
+  let staged = 0;
   const count = async (table: string, sensor: string) =>
     (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table} WHERE sensor_id = $1`, [sensor]))[0]?.n;
 
@@ -31,7 +32,7 @@ describe("PgMeasurementStore: direct COPY, staging when a row exists", () => {
     db = await createTestDatabase("mstore");
     pool = new pg.Pool({ connectionString: db.url, max: 2 });
     await migrate(pool, { logger: silentLogger(), timescale: "off" });
-    store = new PgMeasurementStore(pool);
+    store = new PgMeasurementStore(pool, { onStaged: () => staged++ });
   });
   afterAll(async () => {
     await pool?.end();
@@ -49,6 +50,7 @@ describe("PgMeasurementStore: direct COPY, staging when a row exists", () => {
   it("writes a batch that replays stored rows through staging: the new rows land, the old ones are counted", async () => {
     const r = await store.write([message("d1", [3, 4]), message("d3", [1])]);
     expect(store.fallbacks).toBe(1);
+    expect(staged).toBe(1);
     expect(r).toStrictEqual({ measurements: 3, positions: 0, inserted: 2, duplicates: 1 });
     expect(await count("measurements", "d1")).toBe(4);
     expect(await count("measurements", "d3")).toBe(1);

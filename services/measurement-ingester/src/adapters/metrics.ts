@@ -17,5 +17,9 @@ export function measurementMetrics(registry: Registry) {
       help: "Committed batches announced to the live stream (readings.committed), by outcome (failed: left out of the live view, still stored)",
       labelNames: ["outcome"],
     }),
+    staged: counter(registry, {
+      name: "sensorstream_ingester_staged_batches_total",
+      help: "Batches whose direct COPY hit a stored row (a replay) and were written again through staging + ON CONFLICT",
+    }),
   };
 }

@@ -48,11 +48,13 @@ export type WriteResult = { measurements: number; positions: number; inserted: n
  */
 export class PgMeasurementStore implements BatchStore<MeasurementMessage, WriteResult> {
   readonly #transaction: StagedTransaction;
-  /** Batches that hit a stored row and were written again through staging (for the ingester's metrics). */
+  readonly #onStaged: () => void;
+  /** Batches that hit a stored row and were written again through staging. */
   fallbacks = 0;
 
-  constructor(pool: Pool) {
+  constructor(pool: Pool, o: { onStaged?: () => void } = {}) {
     this.#transaction = stagedTransaction(pool, STAGING);
+    this.#onStaged = o.onStaged ?? (() => {});
   }
 
   isPermanent(err: unknown): boolean {
@@ -66,6 +68,7 @@ export class PgMeasurementStore implements BatchStore<MeasurementMessage, WriteR
     } catch (err) {
       if (errorCode(err) !== UNIQUE_VIOLATION) throw err;
       this.fallbacks++;
+      this.#onStaged();
       return this.#transaction((client) => this.#staged(client, rows));
     }
   }
