@@ -3,7 +3,8 @@
  * step (×factor until a step fails, then bisects between the last pass and the first failure) and reports the
  * highest rate at which the backlog stays flat and p99 (reading → committed row) stays under 500 ms; then p99 at 80%
  * of that rate, and that rate held for a longer while. The naive bridge (aedes + one INSERT per message) goes through
- * the same steps in the same run, so every figure is also a ratio to it measured under the same machine load.
+ * the same search in the same run, its steps alternating with the platform's (both are up at once, one loaded at a
+ * time), so every figure is also a ratio to it measured under the same machine load.
  */
 import { execFileSync } from "node:child_process";
 import { cpus, loadavg, totalmem } from "node:os";
@@ -30,6 +31,16 @@ export type SaturationOptions = {
 
 type Step = Awaited<ReturnType<typeof runScenario>>;
 
+/** One step at a time, first come first served: two searches sharing it take turns, step by step. */
+class Turns {
+  #tail: Promise<unknown> = Promise.resolve();
+  run<R>(work: () => Promise<R>): Promise<R> {
+    const next = this.#tail.then(work, work);
+    this.#tail = next.catch(() => {});
+    return next;
+  }
+}
+
 const verdict = (s: Step, o: SaturationOptions): string | undefined => {
   if (s.readings_lost > 0 || s.duplicates > 0) return `lost ${s.readings_lost}, duplicates ${s.duplicates}`;
   if (!(s.e2e_latency_s.p99 < o.p99LimitS)) return `p99 ${s.e2e_latency_s.p99} s`;
@@ -54,10 +65,19 @@ const brief = (s: Step, failed: string | undefined) => ({
   ...(failed === undefined ? {} : { why: failed }),
 });
 
-async function saturate(target: Target, batch: number, start: number, id: string, o: SaturationOptions) {
+async function saturate(
+  target: Target,
+  label: string,
+  batch: number,
+  start: number,
+  id: string,
+  turns: Turns,
+  o: SaturationOptions,
+) {
   const steps: ReturnType<typeof brief>[] = [];
   let n = 0;
-  const step = async (rate: number, durationS = o.stepS) => {
+  const step = (rate: number, durationS = o.stepS) => turns.run(() => stepNow(rate, durationS));
+  const stepNow = async (rate: number, durationS: number) => {
     const r = Math.round(rate / 100) * 100;
     const s = await runScenario(target, {
       batch,
@@ -71,7 +91,7 @@ async function saturate(target: Target, batch: number, start: number, id: string
     });
     const failed = verdict(s, o);
     o.log(
-      `  ${r} readings/s: stored ${s.achieved_readings_per_s}/s, p99 ${s.e2e_latency_s.p99} s, backlog growth ` +
+      `  ${label}, ${batch}/msg, ${r} readings/s for ${durationS} s: stored ${s.achieved_readings_per_s}/s, p99 ${s.e2e_latency_s.p99} s, backlog growth ` +
         `${s.backlog.growth_share_of_offered} -> ${failed === undefined ? "pass" : `FAIL (${failed})`}`,
     );
     return { s, failed, rate: r };
@@ -127,21 +147,25 @@ export async function runSaturation(o: SaturationOptions) {
       ["platform", () => freshPlatform(`sat${id}_${i}`), shape.platformStart],
     ];
     if (o.naive) runs.push(["naive_bridge", () => freshNaiveBridge(`sat${id}_${i}`), shape.naiveStart]);
-    for (const [label, fresh, start] of runs) {
-      o.log(`saturation: ${shape.batch} reading(s)/message, ${label}, from ${start} readings/s`);
-      const target = await fresh();
-      try {
-        const r = await saturate(target, shape.batch, start, `s${id}${i}${label[0]}`, o);
-        builds[label] = { ...r, peak_rss_mib: await peakRssMiB(target.pid) };
-      } catch (err) {
-        o.log(`saturation (${label}) failed: ${(err as Error).message}`);
-        builds[label] = { error: (err as Error).message };
-        process.exitCode = 1;
-      } finally {
-        await target.stop();
-      }
-      load.push(loadavg());
-    }
+    o.log(`saturation: ${shape.batch} reading(s)/message: ${runs.map((r) => `${r[0]} from ${r[2]}/s`).join(", ")}`);
+    // Both targets up at once, their steps taking turns: a change in the machine's load hits both alike.
+    const turns = new Turns();
+    await Promise.all(
+      runs.map(async ([label, fresh, start]) => {
+        const target = await fresh();
+        try {
+          const r = await saturate(target, label, shape.batch, start, `s${id}${i}${label[0]}`, turns, o);
+          builds[label] = { ...r, peak_rss_mib: await peakRssMiB(target.pid) };
+        } catch (err) {
+          o.log(`saturation (${label}) failed: ${(err as Error).message}`);
+          builds[label] = { error: (err as Error).message };
+          process.exitCode = 1;
+        } finally {
+          await target.stop();
+        }
+      }),
+    );
+    load.push(loadavg());
     const p = builds.platform as { found_readings_per_s?: number } | undefined;
     const n = builds.naive_bridge as { found_readings_per_s?: number } | undefined;
     shapes.push({

@@ -142,12 +142,16 @@ async function measure(target: Target, o: ScenarioOptions, db: pg.Client) {
   const q = (p: number) => Math.round(histogramQuantile(p, delta) * 1000) / 1000;
   const metricsPerReading = sent.readings_acked ? sent.values_acked / sent.readings_acked : 0;
   const storedReadings = metricsPerReading ? stored / metricsPerReading : 0;
-  // Growth of the backlog over the second half of the load, as a share of what was offered meanwhile.
+  // Growth of the backlog over the second half of the load, as a share of what was offered meanwhile: the slope of a
+  // least-squares line through the samples (endpoints alone swing by a batch or a burst of PUBACKs).
   const half = backlog.filter((b) => b.t >= durationS / 2);
   const first = half[0];
   const last = half.at(-1);
-  const growth =
-    first && last && last.t > first.t ? (last.readings - first.readings) / (rate * (last.t - first.t)) : Number.NaN;
+  const mt = half.reduce((a, b) => a + b.t, 0) / half.length;
+  const mr = half.reduce((a, b) => a + b.readings, 0) / half.length;
+  const sxx = half.reduce((a, b) => a + (b.t - mt) ** 2, 0);
+  const sxy = half.reduce((a, b) => a + (b.t - mt) * (b.readings - mr), 0);
+  const growth = half.length >= 3 && sxx > 0 ? sxy / sxx / rate : Number.NaN;
   return {
     readings_per_message: batch,
     sensors,
