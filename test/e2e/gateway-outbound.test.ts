@@ -6,10 +6,10 @@ import { createRegistry, Health, type Registry, silentLogger } from "@sensorstre
 import { SensorAdmin, SubscriberAdmin } from "@sensorstream/sensors";
 import amqp from "amqplib";
 import mqtt, { type MqttClient } from "mqtt";
-import pg from "pg";
+import type pg from "pg";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { createTestVhost, type TestVhost } from "../fixtures/amqp.js";
-import { createTestDatabase, type TestDatabase } from "../fixtures/pg.js";
+import { createTestDatabase, type TestDatabase, testPool } from "../fixtures/pg.js";
 import { metricValue } from "../fixtures/prometheus.js";
 import { describeRabbitMq } from "../fixtures/rabbitmq-only.js";
 import { waitFor } from "../fixtures/wait.js";
@@ -110,7 +110,7 @@ describeRabbitMq(
     beforeAll(async () => {
       db = await createTestDatabase("gwout");
       vhost = await createTestVhost("gwout");
-      pool = new pg.Pool({ connectionString: db.url, max: 3 });
+      pool = testPool(db.url, 3);
       await migrate(pool, { logger: silentLogger(), timescale: "auto" });
       const admin = new SensorAdmin(pool);
       for (const id of ["on-b", "on-a", "away", "late"]) {

@@ -8,10 +8,10 @@ import { createHttpServer, createRegistry, Health, type Registry, silentLogger }
 import { SensorAdmin, SubscriberAdmin } from "@sensorstream/sensors";
 import amqp from "amqplib";
 import mqtt, { type MqttClient } from "mqtt";
-import pg from "pg";
+import type pg from "pg";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { createTestVhost, type QueuedMessage, type TestVhost } from "../fixtures/amqp.js";
-import { createTestDatabase, type TestDatabase } from "../fixtures/pg.js";
+import { createTestDatabase, type TestDatabase, testPool } from "../fixtures/pg.js";
 import { metricValue } from "../fixtures/prometheus.js";
 import { describeRabbitMq } from "../fixtures/rabbitmq-only.js";
 import { waitFor } from "../fixtures/wait.js";
@@ -111,7 +111,7 @@ describeRabbitMq("gateway security: isolation, identity, limits, revocation", ()
   beforeAll(async () => {
     db = await createTestDatabase("gwsec");
     vhost = await createTestVhost("gwsec");
-    pool = new pg.Pool({ connectionString: db.url, max: 3 });
+    pool = testPool(db.url, 3);
     await migrate(pool, { logger: silentLogger(), timescale: "auto" });
     admin = new SensorAdmin(pool);
     subscribers = new SubscriberAdmin(pool);

@@ -9,10 +9,10 @@ import { createRegistry, firstFreePort, Health, silentLogger } from "@sensorstre
 import { SensorAdmin } from "@sensorstream/sensors";
 import mqtt, { type MqttClient } from "mqtt";
 import mqttPacket from "mqtt-packet";
-import pg from "pg";
+import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestVhost, type TestVhost } from "../fixtures/amqp.js";
-import { createTestDatabase, type TestDatabase } from "../fixtures/pg.js";
+import { createTestDatabase, type TestDatabase, testPool } from "../fixtures/pg.js";
 import { metricValue } from "../fixtures/prometheus.js";
 import { waitFor } from "../fixtures/wait.js";
 
@@ -107,7 +107,7 @@ describe("gateway TLS, client certificates and the PROXY protocol", () => {
     makeCertificates(dir, ["tls-1", "evil"]);
     db = await createTestDatabase("gwtls");
     vhost = await createTestVhost("gwtls");
-    pool = new pg.Pool({ connectionString: db.url, max: 2 });
+    pool = testPool(db.url, 2);
     await migrate(pool, { logger: silentLogger(), timescale: "auto" });
     const admin = new SensorAdmin(pool);
     for (const id of ["tls-1", "evil"]) {

@@ -6,8 +6,9 @@
 import { registerApi } from "@sensorstream/api";
 import { createHttpServer, createRegistry, Health, silentLogger } from "@sensorstream/runtime";
 import mqtt from "mqtt";
-import pg from "pg";
+import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { testPool } from "../fixtures/pg.js";
 import { startTestPlatform, type TestPlatform } from "../fixtures/platform.js";
 import { openSse, type SseClient, type SseEvent } from "../fixtures/sse.js";
 import { waitFor } from "../fixtures/wait.js";
@@ -44,7 +45,7 @@ describe("live stream (SSE)", () => {
       password: created.body.token as string,
     });
     // A second API replica on the same database and broker.
-    pool = new pg.Pool({ connectionString: t.db.url, max: 2 });
+    pool = testPool(t.db.url, 2);
     second = createHttpServer({ registry: createRegistry(), health: new Health() });
     await registerApi(second, {
       pool,

@@ -1,8 +1,9 @@
 import { registerApi } from "@sensorstream/api";
 import { DEAD_LETTER_HEADERS } from "@sensorstream/bus";
 import { createHttpServer, createRegistry, Health, silentLogger } from "@sensorstream/runtime";
-import pg from "pg";
+import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { testPool } from "../fixtures/pg.js";
 import { metricValue } from "../fixtures/prometheus.js";
 import { waitFor } from "../fixtures/wait.js";
 import { metricsText, publishDirect, type Spine, startSpine } from "./harness.js";
@@ -59,7 +60,7 @@ describe("deleting a sensor's data through the services that own it", () => {
 
   beforeAll(async () => {
     spine = await startSpine("purge", { logIngester: true });
-    pool = new pg.Pool({ connectionString: spine.db.url, max: 2 });
+    pool = testPool(spine.db.url, 2);
     api = createHttpServer({ registry: createRegistry(), health: new Health() });
     await registerApi(api, {
       pool,

@@ -4,11 +4,10 @@ import { type RegistryService, startRegistry } from "@sensorstream/registry";
 import { createRegistry, Health, type Registry, silentLogger } from "@sensorstream/runtime";
 import { SensorAdmin } from "@sensorstream/sensors";
 import amqp from "amqplib";
-import pg from "pg";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { createTestVhost, type TestVhost } from "../fixtures/amqp.js";
 import { testEnv } from "../fixtures/env.js";
-import { createTestDatabase, type TestDatabase } from "../fixtures/pg.js";
+import { createTestDatabase, type TestDatabase, testPool } from "../fixtures/pg.js";
 import { metricValue } from "../fixtures/prometheus.js";
 import { describeRabbitMq } from "../fixtures/rabbitmq-only.js";
 import { startTcpProxy, type TcpProxy } from "../fixtures/tcp-proxy.js";
@@ -28,7 +27,7 @@ describeRabbitMq("registry during a PostgreSQL outage", () => {
   beforeAll(async () => {
     db = await createTestDatabase("registry_faults");
     vhost = await createTestVhost("registry_faults");
-    const pool = new pg.Pool({ connectionString: db.url, max: 2 });
+    const pool = testPool(db.url, 2);
     await migrate(pool, { logger: silentLogger(), timescale: "off" });
     const admin = new SensorAdmin(pool);
     for (const id of ids) await admin.create({ id });

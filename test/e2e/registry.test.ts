@@ -8,10 +8,10 @@ import { Health, type Registry, silentLogger } from "@sensorstream/runtime";
 import { SensorAdmin, SubscriberAdmin } from "@sensorstream/sensors";
 import amqp from "amqplib";
 import mqtt, { type MqttClient } from "mqtt";
-import pg from "pg";
+import type pg from "pg";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { createTestVhost, type TestVhost } from "../fixtures/amqp.js";
-import { createTestDatabase, type TestDatabase } from "../fixtures/pg.js";
+import { createTestDatabase, type TestDatabase, testPool } from "../fixtures/pg.js";
 import { metricValue } from "../fixtures/prometheus.js";
 import { describeRabbitMq } from "../fixtures/rabbitmq-only.js";
 import { startService } from "../fixtures/services.js";
@@ -47,7 +47,7 @@ describeRabbitMq("registry, presence and device security", () => {
   beforeAll(async () => {
     db = await createTestDatabase("registry");
     vhost = await createTestVhost("registry");
-    pool = new pg.Pool({ connectionString: db.url, max: 3 });
+    pool = testPool(db.url, 3);
     await migrate(pool, { logger: silentLogger(), timescale: "auto" });
     admin = new SensorAdmin(pool);
     for (const id of ["crane-1", "crane-2", "pump-1", "sleepy-1", "quiet-1", "roam-1", "roam-2", "meta-1"]) {

@@ -7,8 +7,9 @@ import { readFile } from "node:fs/promises";
 import { registerApi } from "@sensorstream/api";
 import { createHttpServer, createRegistry, Health, listen, silentLogger } from "@sensorstream/runtime";
 import { prepareFleet, startFleet } from "@sensorstream/simulator";
-import pg from "pg";
+import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { testPool } from "../fixtures/pg.js";
 import { waitFor } from "../fixtures/wait.js";
 import { countRows, type Spine, startSpine } from "./harness.js";
 
@@ -23,7 +24,7 @@ describe("simulator with per-sensor credentials (MQTT_AUTH=required)", () => {
 
   beforeAll(async () => {
     spine = await startSpine("sim_credentials", { auth: "required" });
-    pool = new pg.Pool({ connectionString: spine.db.url, max: 2 });
+    pool = testPool(spine.db.url, 2);
     app = createHttpServer({ registry: createRegistry(), health: new Health() });
     await registerApi(app, {
       pool,

@@ -6,7 +6,7 @@ import { hashToken } from "@sensorstream/sensors";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { createTestVhost, type TestVhost } from "../fixtures/amqp.js";
-import { createTestDatabase, type TestDatabase } from "../fixtures/pg.js";
+import { createTestDatabase, type TestDatabase, testPool } from "../fixtures/pg.js";
 
 const TOKEN = "test-api-token-0123456789";
 const auth = { authorization: `Bearer ${TOKEN}` };
@@ -54,7 +54,7 @@ describe("HTTP API", () => {
   beforeAll(async () => {
     db = await createTestDatabase("api");
     vhost = await createTestVhost("api");
-    pool = new pg.Pool({ connectionString: db.url, max: 4 });
+    pool = testPool(db.url, 4);
     await migrate(pool, { logger: silentLogger(), timescale: "auto" });
     app = await apiServer({ pool, logger: silentLogger(), auth: { token: TOKEN, readAccess: "token" } });
     apps.push(app);

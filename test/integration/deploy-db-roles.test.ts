@@ -15,7 +15,7 @@ import { migrate } from "@sensorstream/db";
 import { silentLogger } from "@sensorstream/runtime";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase, type TestDatabase } from "../fixtures/pg.js";
+import { createTestDatabase, type TestDatabase, testPool } from "../fixtures/pg.js";
 import { at, readText } from "./deploy-support.js";
 
 const run = promisify(execFile);
@@ -236,7 +236,7 @@ describe("database roles on PostgreSQL (roles.sql, then migrate --grants)", () =
 
   it("lets every service run its start-up migration check with its own role (nothing left to apply)", async () => {
     for (const svc of SERVICES) {
-      const pool = new pg.Pool({ connectionString: urlAs(svc), max: 1 });
+      const pool = testPool(urlAs(svc), 1);
       try {
         const r = await migrate(pool, { logger: silentLogger(), timescale: "auto" });
         expect(r.applied, svc).toStrictEqual([]);
@@ -250,7 +250,7 @@ describe("database roles on PostgreSQL (roles.sql, then migrate --grants)", () =
     const before = db;
     db = await createTestDatabase("deploy_roles_upgrade");
     try {
-      const pool = new pg.Pool({ connectionString: db.url, max: 1 });
+      const pool = testPool(db.url, 1);
       await migrate(pool, { logger: silentLogger(), timescale: "auto" }).finally(() => pool.end());
       await psqlRoles();
       await migrateCommand();

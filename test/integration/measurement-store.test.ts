@@ -8,9 +8,9 @@ import type { MeasurementMessage } from "@sensorstream/contracts";
 import { migrate } from "@sensorstream/db";
 import { PgMeasurementStore } from "@sensorstream/measurement-ingester";
 import { silentLogger } from "@sensorstream/runtime";
-import pg from "pg";
+import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase, type TestDatabase } from "../fixtures/pg.js";
+import { createTestDatabase, type TestDatabase, testPool } from "../fixtures/pg.js";
 
 const at = (second: number) => `2026-11-23T08:00:${String(second).padStart(2, "0")}.000000Z`;
 const message = (sensor: string, seconds: number[], extra: Partial<MeasurementMessage["readings"][0]> = {}) => ({
@@ -30,7 +30,7 @@ describe("PgMeasurementStore: direct COPY, staging when a row exists", () => {
 
   beforeAll(async () => {
     db = await createTestDatabase("mstore");
-    pool = new pg.Pool({ connectionString: db.url, max: 2 });
+    pool = testPool(db.url, 2);
     await migrate(pool, { logger: silentLogger(), timescale: "off" });
     store = new PgMeasurementStore(pool, { onStaged: () => staged++ });
   });

@@ -7,9 +7,9 @@ import type { MeasurementMessage } from "@sensorstream/contracts";
 import { migrate } from "@sensorstream/db";
 import { PgMeasurementStore } from "@sensorstream/measurement-ingester";
 import { silentLogger } from "@sensorstream/runtime";
-import pg from "pg";
+import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase, type TestDatabase } from "../fixtures/pg.js";
+import { createTestDatabase, type TestDatabase, testPool } from "../fixtures/pg.js";
 
 const at = (second: number) => new Date(Date.UTC(2026, 10, 23, 8, 0, second)).toISOString().replace("Z", "000Z");
 const message = (sensor: string, readings: { s: number; values: Record<string, number> }[]): MeasurementMessage => ({
@@ -32,7 +32,7 @@ describe("measurements_latest written with the readings", () => {
 
   beforeAll(async () => {
     db = await createTestDatabase("latest");
-    pool = new pg.Pool({ connectionString: db.url, max: 6 });
+    pool = testPool(db.url, 6);
     await migrate(pool, { logger: silentLogger(), timescale: "off" });
     store = new PgMeasurementStore(pool);
   });

@@ -2,9 +2,9 @@ import { migrate } from "@sensorstream/db";
 import { PresenceStore } from "@sensorstream/registry";
 import { silentLogger } from "@sensorstream/runtime";
 import { SensorAdmin } from "@sensorstream/sensors";
-import pg from "pg";
+import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase, type TestDatabase } from "../fixtures/pg.js";
+import { createTestDatabase, type TestDatabase, testPool } from "../fixtures/pg.js";
 
 /** The registry's batch store on a real PostgreSQL: one transaction per batch, set-based writes. */
 describe("PresenceStore", () => {
@@ -16,7 +16,7 @@ describe("PresenceStore", () => {
 
   beforeAll(async () => {
     db = await createTestDatabase("presence_store");
-    pool = new pg.Pool({ connectionString: db.url, max: 2 });
+    pool = testPool(db.url, 2);
     await migrate(pool, { logger: silentLogger(), timescale: "off" });
   });
   afterAll(async () => {

@@ -4,9 +4,9 @@
  */
 import { migrate, type Retention, retentionLockKey, startRetention } from "@sensorstream/db";
 import { createRegistry, type Registry, silentLogger } from "@sensorstream/runtime";
-import pg from "pg";
+import type pg from "pg";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { createTestDatabase, type TestDatabase } from "../fixtures/pg.js";
+import { createTestDatabase, type TestDatabase, testPool } from "../fixtures/pg.js";
 
 const METRIC = "sensorstream_retention_deleted_rows_total";
 const PLAIN = { timescale: false } as const;
@@ -61,7 +61,7 @@ describe("retention on plain PostgreSQL (scheduled delete)", () => {
 
   beforeAll(async () => {
     db = await createTestDatabase("retention");
-    pool = new pg.Pool({ connectionString: db.url, max: 4 });
+    pool = testPool(db.url, 4);
     await migrate(pool, { logger: silentLogger(), timescale: "off" });
   });
 
