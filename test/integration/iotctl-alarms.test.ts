@@ -4,38 +4,16 @@
  */
 import { randomUUID } from "node:crypto";
 import { type Gateway, gatewayService } from "@sensorstream/gateway";
-import { EXIT, type Io, run } from "@sensorstream/iotctl";
+import { EXIT } from "@sensorstream/iotctl";
 import { listen } from "@sensorstream/runtime";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { gatewayEnv, publishDirect } from "../e2e/harness.js";
 import { startTestApi, type TestApi } from "../fixtures/api.js";
+import { iotctl, startIotctl } from "../fixtures/iotctl.js";
 import { type StartedService, startService } from "../fixtures/services.js";
 import { waitFor } from "../fixtures/wait.js";
 
 const TOKEN = "iotctl-alarms-token-0123456789";
-
-function iotctl(args: string[], env: Record<string, string>) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: Io = {
-    stdout: (t) => out.push(t),
-    stderr: (t) => err.push(t),
-    env,
-    stdoutIsTTY: false,
-    stderrIsTTY: false,
-    fetch: globalThis.fetch,
-    now: Date.now,
-    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-    pollIntervalMs: 50,
-  };
-  const done = run(args, io);
-  return { done, out, err };
-}
-const iotctlDone = async (args: string[], env: Record<string, string>) => {
-  const r = iotctl(args, env);
-  const code = await r.done;
-  return { code, stdout: r.out.join(""), stderr: r.err.join("") };
-};
 
 describe("iotctl alarms", () => {
   let t: TestApi;
@@ -54,7 +32,7 @@ describe("iotctl alarms", () => {
   });
 
   it("rules create | list | delete", async () => {
-    const created = await iotctlDone(
+    const created = await iotctl(
       [
         "alarms",
         "rules",
@@ -89,7 +67,7 @@ describe("iotctl alarms", () => {
       for_s: 10,
       scope: { type: "pump" },
     });
-    const quiet = await iotctlDone(
+    const quiet = await iotctl(
       [
         "alarms",
         "rules",
@@ -111,26 +89,26 @@ describe("iotctl alarms", () => {
     );
     expect(JSON.parse(quiet.stdout)).toMatchObject({ kind: "no_data", for_s: 60, scope: { sensor_ids: ["a", "b"] } });
 
-    const list = await iotctlDone(["alarms", "rules", "list", "-o", "json"], env);
+    const list = await iotctl(["alarms", "rules", "list", "-o", "json"], env);
     expect((JSON.parse(list.stdout) as { name: string }[]).map((r) => r.name).sort()).toEqual(["hot", "quiet"]);
-    const tableOut = await iotctlDone(["alarms", "rules", "list", "-o", "table"], env);
+    const tableOut = await iotctl(["alarms", "rules", "list", "-o", "table"], env);
     expect(tableOut.stdout).toContain("temp_c > 80 for 10s");
 
-    const del = await iotctlDone(["alarms", "rules", "delete", rule.rule_id], env);
+    const del = await iotctl(["alarms", "rules", "delete", rule.rule_id], env);
     expect(del.code).toBe(EXIT.ok);
-    const again = await iotctlDone(["alarms", "rules", "delete", rule.rule_id], env);
+    const again = await iotctl(["alarms", "rules", "delete", rule.rule_id], env);
     expect(again.code).toBe(EXIT.api);
     expect(again.stderr).toContain("alarm_rule_not_found");
   });
 
   it("refuses a bad rule: a usage error before sending, or the API's 400 naming the field", async () => {
-    const noScope = await iotctlDone(
+    const noScope = await iotctl(
       ["alarms", "rules", "create", "--name", "x", "--metric", "t", "--op", ">", "--threshold", "1"],
       env,
     );
     expect(noScope.code).toBe(EXIT.usage);
     expect(noScope.stderr).toContain("scope");
-    const bad = await iotctlDone(
+    const bad = await iotctl(
       [
         "alarms",
         "rules",
@@ -161,18 +139,18 @@ describe("iotctl alarms", () => {
        VALUES ($1, $2, 'pump-9', 'temp_c', 'critical', now(), 91, 80)`,
       [alarmId, ruleId],
     );
-    const list = await iotctlDone(["alarms", "list", "--severity", "critical", "-o", "json"], env);
+    const list = await iotctl(["alarms", "list", "--severity", "critical", "-o", "json"], env);
     expect(JSON.parse(list.stdout)).toEqual([expect.objectContaining({ alarm_id: alarmId, state: "raised" })]);
-    const ack = await iotctlDone(["alarms", "ack", alarmId, "--by", "anna", "-o", "json"], env);
+    const ack = await iotctl(["alarms", "ack", alarmId, "--by", "anna", "-o", "json"], env);
     expect(ack.code).toBe(EXIT.ok);
     expect(JSON.parse(ack.stdout)).toMatchObject({ state: "acknowledged", acknowledged_by: "anna" });
-    const none = await iotctlDone(["alarms", "list", "--state", "cleared", "-o", "json"], env);
+    const none = await iotctl(["alarms", "list", "--state", "cleared", "-o", "json"], env);
     expect(JSON.parse(none.stdout)).toEqual([]);
   });
 
   it("alarms watch prints the alerts a gateway forwards, one JSON object per line", async () => {
     const mqttUrl = `mqtt://127.0.0.1:${gateway.service.mqttPort}`;
-    const w = iotctl(["alarms", "watch", "--mqtt", mqttUrl, "--count", "2", "-o", "json"], env);
+    const w = startIotctl(["alarms", "watch", "--mqtt", mqttUrl, "--count", "2", "-o", "json"], env);
     await waitFor(() => w.err.join("").includes("watching alerts/#"), { message: "watch never subscribed" });
     const alert = (sensor: string, state: string) => ({
       alarm_id: randomUUID(),

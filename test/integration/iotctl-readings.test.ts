@@ -2,30 +2,13 @@
  * iotctl readings / export against the real HTTP API and PostgreSQL: raw pages followed to the end, a bucketed
  * table, an export streamed to stdout, and the API's 400 passed on with its fix.
  */
-import { EXIT, type Io, run } from "@sensorstream/iotctl";
+import { EXIT } from "@sensorstream/iotctl";
 import { listen } from "@sensorstream/runtime";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestApi, type TestApi } from "../fixtures/api.js";
+import { iotctl } from "../fixtures/iotctl.js";
 
 const TOKEN = "iotctl-api-token-0123456789";
-
-async function iotctl(args: string[], env: Record<string, string>, tty = false) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: Io = {
-    stdout: (t) => out.push(t),
-    stderr: (t) => err.push(t),
-    env,
-    stdoutIsTTY: tty,
-    stderrIsTTY: tty,
-    fetch: globalThis.fetch,
-    now: Date.now,
-    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-    pollIntervalMs: 50,
-  };
-  const code = await run(args, io);
-  return { code, stdout: out.join(""), stderr: err.join("") };
-}
 
 describe("iotctl readings and export", () => {
   let t: TestApi;

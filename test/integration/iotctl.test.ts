@@ -3,30 +3,13 @@
  * and its errors and exit codes follow the API's answers. No gateway or sensor runs here, so a command stays
  * queued (the delivery path has its own tests).
  */
-import { EXIT, type Io, run } from "@sensorstream/iotctl";
+import { EXIT } from "@sensorstream/iotctl";
 import { listen } from "@sensorstream/runtime";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestApi, type TestApi } from "../fixtures/api.js";
+import { iotctl } from "../fixtures/iotctl.js";
 
 const TOKEN = "iotctl-api-token-0123456789";
-
-async function iotctl(args: string[], env: Record<string, string>) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: Io = {
-    stdout: (t) => out.push(t),
-    stderr: (t) => err.push(t),
-    env,
-    stdoutIsTTY: false,
-    stderrIsTTY: false,
-    fetch: globalThis.fetch,
-    now: Date.now,
-    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-    pollIntervalMs: 50,
-  };
-  const code = await run(args, io);
-  return { code, stdout: out.join(""), stderr: err.join("") };
-}
 
 describe("iotctl against the HTTP API", () => {
   let t: TestApi;
