@@ -2,6 +2,7 @@ import { PgBus } from "@sensorstream/bus";
 import { createRegistry, silentLogger } from "@sensorstream/runtime";
 import pg from "pg";
 import { busConformance, type ConformanceHarness } from "../../libs/bus/src/conformance.suite.js";
+import { TERMINATE_BUS_BACKENDS, takeQueued } from "../fixtures/embedded-vhost.js";
 import { createTestDatabase } from "../fixtures/pg.js";
 
 /** The embedded bus, on a database of its own on the real PostgreSQL. */
@@ -27,26 +28,10 @@ busConformance("embedded (PostgreSQL)", async (): Promise<ConformanceHarness> =>
     },
     // As a server restart would: every backend of the buses ends (the reader's own connection stays).
     async dropConnections() {
-      await admin.query(
-        `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
-         WHERE datname = current_database() AND application_name LIKE 'sensorstream-bus:%'`,
-      );
+      await admin.query(TERMINATE_BUS_BACKENDS);
     },
     async read(queue, max = 10_000) {
-      const { rows } = await admin.query<{
-        id: string;
-        content: Buffer;
-        routing_key: string;
-        headers: Record<string, unknown>;
-      }>(
-        `DELETE FROM bus.messages WHERE id IN (
-           SELECT id FROM bus.messages WHERE queue = $1 AND locked_by IS NULL ORDER BY id LIMIT $2)
-         RETURNING id, content, routing_key, headers`,
-        [queue, max],
-      );
-      return rows
-        .sort((a, b) => Number(a.id) - Number(b.id))
-        .map((r) => ({ content: r.content, routingKey: r.routing_key, headers: r.headers }));
+      return takeQueued(async (sql, params) => (await admin.query(sql, params)).rows, queue, max);
     },
     async close() {
       for (const b of buses) await b.close();
