@@ -1,5 +1,6 @@
 import { type Backoff, backoff, counter, gauge, type Logger, type Registry, sleep } from "@sensorstream/runtime";
 import amqp, { type ChannelModel } from "amqplib";
+import { ConnectedWaiters } from "./connected-waiters.js";
 
 export type Setup = (conn: ChannelModel) => Promise<void>;
 
@@ -29,7 +30,7 @@ export class BusConnection {
   readonly #setups: Setup[] = [];
   readonly #abort = new AbortController();
   readonly #backoff: Backoff;
-  readonly #waiters = new Set<() => void>();
+  readonly #waiters = new ConnectedWaiters(() => this.#connected);
   readonly #connectedGauge;
   readonly #reconnects;
   #conn: ChannelModel | undefined;
@@ -86,17 +87,8 @@ export class BusConnection {
 
   /** Resolves when connected, or false after timeoutMs. */
   waitConnected(timeoutMs: number): Promise<boolean> {
-    if (this.#connected) return Promise.resolve(true);
     if (this.#abort.signal.aborted) return Promise.resolve(false);
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.#waiters.delete(done);
-        resolve(this.#connected);
-      };
-      const timer = setTimeout(done, timeoutMs);
-      this.#waiters.add(done);
-    });
+    return this.#waiters.wait(timeoutMs);
   }
 
   /** Closes the connection so every part is rebuilt (a channel failed); a no-op while shutting down. */
@@ -115,7 +107,7 @@ export class BusConnection {
     // amqplib leaves some promises unsettled once the connection is gone (amqp-node/amqplib#181). The loop has
     // nothing left to do once aborted, so a shutdown waits for it only briefly.
     await settledWithin(this.#loop ?? Promise.resolve(), CLOSE_WAIT_MS);
-    for (const w of [...this.#waiters]) w();
+    this.#waiters.wake();
   }
 
   #fail(err: unknown): void {
@@ -150,7 +142,7 @@ export class BusConnection {
         this.#connectedGauge.set({ connection: name }, 1);
         this.#reconnects.inc({ connection: name, outcome: "ok" });
         logger.info({ url: redact(url) }, "connected to RabbitMQ");
-        for (const w of [...this.#waiters]) w();
+        this.#waiters.wake();
         await closed;
       } catch (err) {
         this.#lastError = (err as Error).message;

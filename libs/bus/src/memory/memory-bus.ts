@@ -1,5 +1,6 @@
 import { DEAD_LETTER_EXCHANGE, EXCHANGE } from "@sensorstream/contracts";
 import { sleep } from "@sensorstream/runtime";
+import { ConnectedWaiters } from "../connected-waiters.js";
 import type { Delivery } from "../consumer.js";
 import { type DeadLetter, deadLetterHeaders } from "../dead-letter.js";
 import type { LogReader, LogSpec, ReadLogOptions } from "../log.js";
@@ -33,7 +34,7 @@ export class MemoryBus implements Bus {
   readonly #subs = new Set<Sub>();
   /** Transient queues as declared: dropped with the connection, declared again when it is back (as a setup is). */
   readonly #transient = new Map<string, QueueSpec>();
-  readonly #waiters = new Set<() => void>();
+  readonly #waiters = new ConnectedWaiters(() => this.connected);
   #connected = true;
   #closed = false;
   #scheduled = false;
@@ -154,17 +155,9 @@ export class MemoryBus implements Bus {
     };
   }
 
+  /** Resolves when connected, or false after timeoutMs. */
   waitConnected(timeoutMs: number): Promise<boolean> {
-    if (this.connected) return Promise.resolve(true);
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.#waiters.delete(done);
-        resolve(this.connected);
-      };
-      const timer = setTimeout(done, timeoutMs);
-      this.#waiters.add(done);
-    });
+    return this.#waiters.wait(timeoutMs);
   }
 
   /**
@@ -183,7 +176,7 @@ export class MemoryBus implements Bus {
     await this.declare([...this.#transient.values()]);
     for (const sub of this.#subs) this.#subscribe(sub);
     this.#schedule();
-    for (const w of [...this.#waiters]) w();
+    this.#waiters.wake();
   }
 
   /** Ready messages in a queue (not those handed out and unacked). */
@@ -205,7 +198,7 @@ export class MemoryBus implements Bus {
     this.#closed = true;
     for (const sub of this.#subs) this.#closeChannel(sub, false);
     this.#subs.clear();
-    for (const w of [...this.#waiters]) w();
+    this.#waiters.wake();
   }
 
   #queue(name: string, maxLength: number, overflow: "reject-publish" | "drop-head", limit?: number, dlx?: string) {

@@ -1,5 +1,6 @@
 import { type Logger, type Registry, sleep } from "@sensorstream/runtime";
 import pg from "pg";
+import { ConnectedWaiters } from "../connected-waiters.js";
 import { type DeadLetter, DeadLetterPublisher } from "../dead-letter.js";
 import type { LogReader, LogSpec, ReadLogOptions } from "../log.js";
 import type { Bus, ConsumeOptions, Subscription } from "../port.js";
@@ -46,7 +47,7 @@ export class PgBus implements Bus {
   readonly #subs = new Set<PgSubscription>();
   readonly #logs = new Map<string, LogSpec>();
   readonly #readers = new Set<PgLogReader>();
-  readonly #waiters = new Set<() => void>();
+  readonly #waiters = new ConnectedWaiters(() => this.connected);
   readonly #acks = new Map<string, string[]>();
   #acking: Promise<void> | undefined;
   #ackFlight: Promise<void> = Promise.resolve();
@@ -140,17 +141,9 @@ export class PgBus implements Bus {
     return reader;
   }
 
+  /** Resolves when connected, or false after timeoutMs. */
   waitConnected(timeoutMs: number): Promise<boolean> {
-    if (this.connected) return Promise.resolve(true);
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.#waiters.delete(done);
-        resolve(this.connected);
-      };
-      const timer = setTimeout(done, timeoutMs);
-      this.#waiters.add(done);
-    });
+    return this.#waiters.wait(timeoutMs);
   }
 
   /** Closes the subscriptions (unacked messages return to their queues), drops this bus's transient queues. */
@@ -171,7 +164,7 @@ export class PgBus implements Bus {
     this.#listener = undefined;
     await listener?.end().catch(() => {});
     await this.#pool.end().catch(() => {});
-    for (const w of [...this.#waiters]) w();
+    this.#waiters.wake();
   }
 
   async #connectLoop(): Promise<void> {
@@ -221,7 +214,7 @@ export class PgBus implements Bus {
     await this.#sweep();
     for (const sub of this.#subs) sub.open(this.#session);
     for (const r of this.#readers) r.wake();
-    for (const w of [...this.#waiters]) w();
+    this.#waiters.wake();
   }
 
   #lost(client: pg.Client, err?: Error): void {
