@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { commandDeliveredSchema } from "@sensorstream/contracts";
 import { migrate } from "@sensorstream/db";
-import { type Gateway, type GatewaySettings, startGateway } from "@sensorstream/gateway";
+import { type Gateway, startGateway } from "@sensorstream/gateway";
 import { createRegistry, Health, type Registry, silentLogger } from "@sensorstream/runtime";
 import { SensorAdmin, SubscriberAdmin } from "@sensorstream/sensors";
 import amqp from "amqplib";
@@ -13,7 +13,7 @@ import { createTestDatabase, type TestDatabase, testPool } from "../fixtures/pg.
 import { metricValue } from "../fixtures/prometheus.js";
 import { describeRabbitMq } from "../fixtures/rabbitmq-only.js";
 import { waitFor } from "../fixtures/wait.js";
-import { publishDirect } from "./harness.js";
+import { publishDirect, securedGatewaySettings } from "./harness.js";
 
 type Replica = { gateway: Gateway; registry: Registry; url: string };
 type Got = { topic: string; payload: string; qos: number; retain: boolean };
@@ -67,24 +67,14 @@ describeRabbitMq(
     /** Sensor on-b, connected to replica B and subscribed to its commands. */
     let onB: MqttClient;
 
-    const settings = (): GatewaySettings => ({
-      AMQP_URL: vhost.url,
-      DATABASE_URL: db.url,
-      MQTT_AUTH: "required",
-      MQTT_HOST: "127.0.0.1",
-      MQTT_PORT: 0,
-      MQTT_WS_PORT: 0,
-      MAX_PAYLOAD_BYTES: 65536,
-      MQTT_MAX_CONNECTIONS: 100,
-      MQTT_CONNECT_RATE: 1000,
-      BUS_WAIT_MS: 2000,
-      ACTIVITY_INTERVAL_MS: 200,
-      CREDENTIAL_CACHE_MS: 60_000,
-    });
     const start = async (): Promise<Replica> => {
       const registry = createRegistry({ defaultMetrics: false });
       const health = new Health();
-      const gateway = await startGateway(settings(), { logger: silentLogger(), registry, health });
+      const gateway = await startGateway(securedGatewaySettings(vhost.url, db.url), {
+        logger: silentLogger(),
+        registry,
+        health,
+      });
       gateways.push(gateway);
       await waitFor(() => health.report().ready, { message: "the gateway never became ready" });
       return { gateway, registry, url: `mqtt://127.0.0.1:${gateway.mqttPort}` };

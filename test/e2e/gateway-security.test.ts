@@ -15,6 +15,7 @@ import { createTestDatabase, type TestDatabase, testPool } from "../fixtures/pg.
 import { metricValue } from "../fixtures/prometheus.js";
 import { describeRabbitMq } from "../fixtures/rabbitmq-only.js";
 import { waitFor } from "../fixtures/wait.js";
+import { securedGatewaySettings } from "./harness.js";
 
 /** Everything published on the main exchange, as seen by a queue bound to "#". */
 type BusSpy = { messages: QueuedMessage[]; close(): Promise<void> };
@@ -60,22 +61,7 @@ describeRabbitMq("gateway security: isolation, identity, limits, revocation", ()
   const tokens = new Map<string, string>();
   let main: { gateway: Gateway; registry: Registry; url: string };
 
-  const settings = (over: Partial<GatewaySettings> = {}): GatewaySettings => ({
-    AMQP_URL: vhost.url,
-    DATABASE_URL: db.url,
-    MQTT_AUTH: "required",
-    MQTT_HOST: "127.0.0.1",
-    MQTT_PORT: 0,
-    MQTT_WS_PORT: 0,
-    MAX_PAYLOAD_BYTES: 65536,
-    MQTT_MAX_CONNECTIONS: 100,
-    MQTT_CONNECT_RATE: 1000,
-    BUS_WAIT_MS: 2000,
-    ACTIVITY_INTERVAL_MS: 200,
-    // A long cache: revocation and new tokens must work without waiting for it.
-    CREDENTIAL_CACHE_MS: 60_000,
-    ...over,
-  });
+  const settings = (over: Partial<GatewaySettings> = {}) => securedGatewaySettings(vhost.url, db.url, over);
   const start = async (over: Partial<GatewaySettings> = {}, clock?: () => number) => {
     const registry = createRegistry({ defaultMetrics: false });
     const health = new Health();

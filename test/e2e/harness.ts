@@ -1,5 +1,5 @@
 import { openBus } from "@sensorstream/bus";
-import { type Gateway, gatewayService } from "@sensorstream/gateway";
+import { type Gateway, type GatewaySettings, gatewayService } from "@sensorstream/gateway";
 import { type LogIngester, logIngesterService } from "@sensorstream/log-ingester";
 import { type Ingester, measurementIngesterService } from "@sensorstream/measurement-ingester";
 import { createRegistry, firstFreePort, type Registry, silentLogger } from "@sensorstream/runtime";
@@ -48,6 +48,30 @@ export const gatewayEnv = async (amqpUrl: string, databaseUrl: string): Promise<
   MQTT_WS_PORT: String(await firstFreePort(20_000 + Math.floor(Math.random() * 20_000), "127.0.0.1")),
   MAX_PAYLOAD_BYTES: String(64 * 1024),
   BUS_WAIT_MS: "2000",
+});
+
+/**
+ * Settings of a gateway started in-process with device security on (MQTT_AUTH=required), ephemeral ports and a long
+ * credential cache: revocation and new tokens must work without waiting for it.
+ */
+export const securedGatewaySettings = (
+  amqpUrl: string,
+  databaseUrl: string,
+  over: Partial<GatewaySettings> = {},
+): GatewaySettings => ({
+  AMQP_URL: amqpUrl,
+  DATABASE_URL: databaseUrl,
+  MQTT_AUTH: "required",
+  MQTT_HOST: "127.0.0.1",
+  MQTT_PORT: 0,
+  MQTT_WS_PORT: 0,
+  MAX_PAYLOAD_BYTES: 65536,
+  MQTT_MAX_CONNECTIONS: 100,
+  MQTT_CONNECT_RATE: 1000,
+  BUS_WAIT_MS: 2000,
+  ACTIVITY_INTERVAL_MS: 200,
+  CREDENTIAL_CACHE_MS: 60_000,
+  ...over,
 });
 
 /**
