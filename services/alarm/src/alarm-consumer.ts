@@ -4,7 +4,7 @@ import { isPermanentDataError } from "@sensorstream/db";
 import type { Logger, Registry } from "@sensorstream/runtime";
 import type { Inbound } from "./core/gather.js";
 import { type BatchDeps, evaluateBatch } from "./handlers/evaluate-batch.js";
-import type { AlarmMetrics } from "./metrics.js";
+import { type AlarmMetrics, countAlerts } from "./metrics.js";
 
 /**
  * alarms.input on the bus pipeline, in batches: one transaction per batch keeps 100 rules at the ingesters' load
@@ -47,10 +47,7 @@ export function startAlarmConsumer(o: {
       }
       o.metrics.readings.inc(readings);
       o.metrics.evaluations.inc(evaluations);
-      for (const a of alerts) {
-        if (a.state === "raised") o.metrics.raised.inc({ severity: a.severity });
-        else if (a.state === "cleared") o.metrics.cleared.inc({ severity: a.severity });
-      }
+      countAlerts(o.metrics, alerts);
       if (alerts.length) o.onAlerts(alerts.length);
       return undefined;
     },

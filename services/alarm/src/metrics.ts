@@ -42,3 +42,11 @@ export function alarmMetrics(registry: Registry) {
     }),
   };
 }
+
+/** Counts the raises and clears among alerts just committed (acknowledgements are the API's). */
+export function countAlerts(metrics: AlarmMetrics, alerts: readonly { state: string; severity: string }[]): void {
+  for (const a of alerts) {
+    if (a.state === "raised") metrics.raised.inc({ severity: a.severity });
+    else if (a.state === "cleared") metrics.cleared.inc({ severity: a.severity });
+  }
+}

@@ -1,6 +1,6 @@
 import { inTransaction, SEVERITIES } from "@sensorstream/alarms";
 import { openBus } from "@sensorstream/bus";
-import { createPool, migrateWhenReachable, type TimescaleMode } from "@sensorstream/db";
+import { createPool, migrateWhenReachable, type Pool, type TimescaleMode } from "@sensorstream/db";
 import type { Health, Logger, Registry } from "@sensorstream/runtime";
 import { SensorScopeReader } from "@sensorstream/sensors";
 import { AlarmTx } from "./adapters/alarm-tx.js";
@@ -10,7 +10,8 @@ import { SensorTypes } from "./adapters/sensor-types.js";
 import { startAlarmConsumer } from "./alarm-consumer.js";
 import type { BatchDeps } from "./handlers/evaluate-batch.js";
 import { sweepNoData } from "./handlers/no-data-sweep.js";
-import { alarmMetrics } from "./metrics.js";
+import { type AlarmMetrics, alarmMetrics, countAlerts } from "./metrics.js";
+import { OneAtATime } from "./one-at-a-time.js";
 
 export type AlarmSettings = {
   AMQP_URL: string;
@@ -51,34 +52,19 @@ export async function startAlarm(config: AlarmSettings, deps: AlarmDeps): Promis
   health.register("alarm_database", () => dbOk);
 
   const rules = new RuleSource(pool);
-  // Evaluating without the rules would miss alarms: the queue waits until they are loaded.
-  for (;;) {
-    try {
-      await rules.refresh();
-      break;
-    } catch (err) {
-      logger.warn({ err }, "could not load alarm rules; retrying");
-      await sleep(1_000);
-    }
-  }
+  await loadRules(rules, logger);
   metrics.rules.set(rules.rules.count);
 
   const bus = openBus({ url: config.AMQP_URL, name: NAME, logger, registry });
-  let draining: Promise<number> = Promise.resolve(0);
-  const drain = () => {
-    draining = draining
-      .then(async () => {
-        let total = 0;
-        for (let n = await drainOutbox(pool, bus); n > 0; n = await drainOutbox(pool, bus)) total += n;
-        metrics.published.inc(total);
-        return total;
-      })
-      .catch((err) => {
-        logger.warn({ err }, "publishing alerts failed; they stay queued and are published again");
-        return 0;
-      });
-    return draining;
-  };
+  const outbox = new OneAtATime(
+    async () => {
+      let total = 0;
+      for (let n = await drainOutbox(pool, bus); n > 0; n = await drainOutbox(pool, bus)) total += n;
+      metrics.published.inc(total);
+      return total;
+    },
+    (err) => logger.warn({ err }, "publishing alerts failed; they stay queued and are published again"),
+  );
 
   const sensors = new SensorScopeReader(pool);
   const types = new SensorTypes(sensors);
@@ -95,7 +81,7 @@ export async function startAlarm(config: AlarmSettings, deps: AlarmDeps): Promis
     logger,
     registry,
     clock,
-    onAlerts: () => void drain(),
+    onAlerts: () => void outbox.run(),
     onDatabase: (ok) => {
       dbOk = ok;
     },
@@ -103,60 +89,66 @@ export async function startAlarm(config: AlarmSettings, deps: AlarmDeps): Promis
   bus.start();
   health.register("alarm_bus", () => consumer.ready);
 
-  const pollRules = setInterval(() => {
-    rules
-      .refresh()
-      .then((changed) => {
-        if (changed) {
-          metrics.rules.set(rules.rules.count);
-          logger.info({ rules: rules.rules.count }, "alarm rules reloaded");
-        }
-      })
-      .catch((err) => logger.warn({ err }, "reloading alarm rules failed"));
-  }, config.ALARM_RULES_POLL_MS);
-  const pollOutbox = setInterval(drain, OUTBOX_POLL_MS);
-
-  let sweeping: Promise<number> = Promise.resolve(0);
-  const sweep = () => {
-    sweeping = sweeping
-      .then(async () => {
-        const alerts = await sweepNoData({ ...batchDeps, awake: () => sensors.awake(), clock });
-        for (const a of alerts) {
-          if (a.state === "raised") metrics.raised.inc({ severity: a.severity });
-          else if (a.state === "cleared") metrics.cleared.inc({ severity: a.severity });
-        }
-        if (alerts.length) await drain();
-        await refreshOpenGauge();
-        return alerts.length;
-      })
-      .catch((err) => {
-        logger.warn({ err }, "no-data check failed");
-        return 0;
-      });
-    return sweeping;
-  };
-  const refreshOpenGauge = async () => {
-    const r = await pool.query<{ severity: string; n: number }>(
-      "SELECT severity, count(*)::int AS n FROM alarms WHERE state <> 'cleared' GROUP BY severity",
-    );
-    const by = new Map(r.rows.map((row) => [row.severity, row.n]));
-    for (const s of SEVERITIES) metrics.open.set({ severity: s }, by.get(s) ?? 0);
-  };
-  const sweepTicker = setInterval(sweep, config.ALARM_NO_DATA_CHECK_S * 1000);
-  for (const t of [pollRules, pollOutbox, sweepTicker]) t.unref();
+  const noData = new OneAtATime(
+    async () => {
+      const alerts = await sweepNoData({ ...batchDeps, awake: () => sensors.awake(), clock });
+      countAlerts(metrics, alerts);
+      if (alerts.length) await outbox.run();
+      await refreshOpenGauge(pool, metrics);
+      return alerts.length;
+    },
+    (err) => logger.warn({ err }, "no-data check failed"),
+  );
+  const timers = [
+    setInterval(() => void reloadRules(rules, metrics, logger), config.ALARM_RULES_POLL_MS),
+    setInterval(() => void outbox.run(), OUTBOX_POLL_MS),
+    setInterval(() => void noData.run(), config.ALARM_NO_DATA_CHECK_S * 1000),
+  ];
+  for (const t of timers) t.unref();
   logger.info({ rules: rules.rules.count }, "alarm service running");
 
   return {
-    sweep,
+    sweep: () => noData.run(),
     async stop() {
-      clearInterval(pollRules);
-      clearInterval(pollOutbox);
-      clearInterval(sweepTicker);
+      for (const t of timers) clearInterval(t);
       await consumer.stop();
-      await sweeping;
-      await drain();
+      await noData.idle();
+      await outbox.run();
       await bus.close();
       await pool.end();
     },
   };
+}
+
+/** Evaluating without the rules would miss alarms: the queue waits until they are loaded. */
+async function loadRules(rules: RuleSource, logger: Logger): Promise<void> {
+  for (;;) {
+    try {
+      await rules.refresh();
+      return;
+    } catch (err) {
+      logger.warn({ err }, "could not load alarm rules; retrying");
+      await sleep(1_000);
+    }
+  }
+}
+
+/** A rule change reaches this replica at the next poll (docs/alarms.md: within ALARM_RULES_POLL_MS). */
+async function reloadRules(rules: RuleSource, metrics: AlarmMetrics, logger: Logger): Promise<void> {
+  try {
+    if (await rules.refresh()) {
+      metrics.rules.set(rules.rules.count);
+      logger.info({ rules: rules.rules.count }, "alarm rules reloaded");
+    }
+  } catch (err) {
+    logger.warn({ err }, "reloading alarm rules failed");
+  }
+}
+
+async function refreshOpenGauge(pool: Pool, metrics: AlarmMetrics): Promise<void> {
+  const r = await pool.query<{ severity: string; n: number }>(
+    "SELECT severity, count(*)::int AS n FROM alarms WHERE state <> 'cleared' GROUP BY severity",
+  );
+  const by = new Map(r.rows.map((row) => [row.severity, row.n]));
+  for (const s of SEVERITIES) metrics.open.set({ severity: s }, by.get(s) ?? 0);
 }
