@@ -49,6 +49,19 @@ describe("the all-in-one platform", () => {
     expect((res.json() as { id: string }).id).toBe("plat-1");
   });
 
+  it("runs the gateway in a thread of its own (PLATFORM_THREADS): its metrics and checks are the process's", async () => {
+    const metrics = await platform.http.inject({ url: "/metrics" });
+    expect(metrics.statusCode).toBe(200);
+    // The gateway's counters come from its thread, the ingester's from the main one: one exposition.
+    expect(metrics.body).toMatch(/^sensorstream_gateway_messages_total\{.*\} [1-9]/m);
+    expect(metrics.body).toMatch(/^sensorstream_ingester_rows_total\{.*outcome="inserted".*\} [1-9]/m);
+    const ready = await platform.http.inject({ url: "/readyz" });
+    const checks = (ready.json() as { checks: Record<string, boolean> }).checks;
+    expect(checks).toMatchObject({ gateway_thread: true, gateway_bus: true, measurement_ingester_bus: true });
+    const summary = await (await platform.metrics()).getSingleMetric("sensorstream_gateway_clients")?.get();
+    expect(summary?.values.length).toBeGreaterThan(0);
+  });
+
   it("logs each line with the service that wrote it and the version", () => {
     expect(lines.length).toBeGreaterThan(0);
     for (const line of lines) {

@@ -2,7 +2,12 @@ import Fastify, { type FastifyInstance } from "fastify";
 import type { Registry } from "prom-client";
 import type { Health } from "./health.js";
 
-export type OpsServerOptions = { registry: Registry; health: Health; bodyLimit?: number };
+export type OpsServerOptions = {
+  /** What /metrics serves: a registry, or anything that renders one (npm start merges its threads' metrics). */
+  registry: Pick<Registry, "contentType" | "metrics">;
+  health: Health;
+  bodyLimit?: number;
+};
 
 /**
  * The process's HTTP server: /metrics, /healthz (liveness: the process answers; never depends

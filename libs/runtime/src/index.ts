@@ -11,7 +11,7 @@ export {
 } from "./config-fragments.js";
 export { Health } from "./health.js";
 export { createHttpServer, listen, type OpsServerOptions } from "./http-server.js";
-export { createLogger, type Logger, type LoggerOptions, silentLogger } from "./logger.js";
+export { createLogger, destinationOf, type Logger, type LoggerOptions, silentLogger } from "./logger.js";
 export { ConfigConflictError, type MergedShape, mergeConfigSchemas } from "./merge-config.js";
 export {
   Counter,
@@ -22,6 +22,8 @@ export {
   Histogram,
   histogram,
   LATENCY_BUCKETS,
+  type MetricsJson,
+  mergeMetrics,
   Registry,
 } from "./metrics.js";
 export { firstFreePort, isPortFree, PortInUseError } from "./ports.js";

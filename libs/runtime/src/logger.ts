@@ -1,4 +1,4 @@
-import { type DestinationStream, pino } from "pino";
+import { type DestinationStream, type Logger, pino } from "pino";
 
 export type { Logger } from "pino";
 
@@ -28,3 +28,7 @@ export function createLogger(opts: LoggerOptions) {
 
 /** A logger that writes nothing, for tests and tools. */
 export const silentLogger = () => pino({ level: "silent" });
+
+/** Where a logger writes (its pino destination): a worker thread's lines are written there by its process. */
+export const destinationOf = (logger: Logger): DestinationStream | undefined =>
+  (logger as unknown as Record<symbol, DestinationStream | undefined>)[pino.symbols.streamSym];

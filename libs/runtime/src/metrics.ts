@@ -1,4 +1,4 @@
-import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+import { AggregatorRegistry, Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 
 export { Counter, Gauge, Histogram, Registry };
 
@@ -39,3 +39,12 @@ export function histogram<L extends string = string>(
 export const LATENCY_BUCKETS = [
   0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.75, 1, 1.5, 2, 3, 5, 10, 30, 60,
 ];
+
+/** A registry's metrics as data: what a worker thread sends its process for /metrics. */
+export type MetricsJson = Awaited<ReturnType<Registry["getMetricsAsJSON"]>>;
+
+/**
+ * One registry from several threads' metrics: series with the same name and labels are added (counters, gauges
+ * and histograms of the same service never appear twice; shared ones, like the bus's, add up as they should).
+ */
+export const mergeMetrics = (parts: readonly MetricsJson[]): Registry => AggregatorRegistry.aggregate([...parts]);

@@ -61,3 +61,25 @@ describe("npm start's own defaults", () => {
     expect([...overridden].filter((k) => !read.has(k))).toStrictEqual([]);
   });
 });
+
+describe("PLATFORM_THREADS", () => {
+  const threads = (v?: string) =>
+    allInOneConfigSchema.safeParse({ ...(v === undefined ? {} : { PLATFORM_THREADS: v }) });
+
+  it("runs the gateway in a thread by default; none (or empty) runs everything on one", () => {
+    expect(threads().data?.PLATFORM_THREADS).toEqual(["gateway"]);
+    expect(threads("none").data?.PLATFORM_THREADS).toEqual([]);
+    expect(threads("").data?.PLATFORM_THREADS).toEqual([]);
+    expect(threads(" gateway , alarm,gateway").data?.PLATFORM_THREADS).toEqual(["gateway", "alarm"]);
+  });
+
+  it("refuses a service with HTTP routes or an unknown name, and says which may", () => {
+    for (const v of ["api", "gatway"]) {
+      const r = threads(v);
+      expect(r.success, v).toBe(false);
+      expect(r.error?.issues[0]?.message).toContain(
+        `${v} cannot run in a thread; choose among measurement-ingester, log-ingester, registry, command, alarm, gateway`,
+      );
+    }
+  });
+});

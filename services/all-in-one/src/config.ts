@@ -30,8 +30,32 @@ export const NPM_START_OVERRIDES = {
   HTTP_PORT: httpConfig.HTTP_PORT.unwrap().optional(),
 };
 
+/** Services that may run in a worker thread of their own: those without HTTP routes (fastify lives in the main one). */
+const THREADABLE = PLATFORM_SERVICES.filter((s) => !s.routes).map((s) => s.name);
+
+/**
+ * `gateway,alarm` → the names; `none` (or empty) → none. Each runs in its own worker thread: its own event loop, so
+ * the MQTT gateway's work does not delay the ingesters' database round trips (and both cores can be used).
+ */
+const platformThreads = z
+  .string()
+  .default("gateway")
+  .transform((v, ctx) => {
+    const names = v
+      .split(",")
+      .map((n) => n.trim())
+      .filter((n) => n !== "" && n !== "none");
+    for (const n of names) {
+      if (!THREADABLE.includes(n)) {
+        ctx.addIssue({ code: "custom", message: `${n} cannot run in a thread; choose among ${THREADABLE.join(", ")}` });
+      }
+    }
+    return [...new Set(names)];
+  });
+
 /** Read by `npm start` alone. */
 const npmStartConfig = {
+  PLATFORM_THREADS: platformThreads,
   DEMO: env.flag(true),
   DEMO_SENSORS: env.int(5, 1, 10_000),
   DEMO_RATE_HZ: env.int(2, 1, 10_000),

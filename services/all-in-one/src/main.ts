@@ -40,7 +40,12 @@ const database = await waitForServers(config);
 
 let platform: Awaited<ReturnType<typeof startPlatform>>;
 try {
-  platform = await startPlatform(config, { logger: root, registry });
+  platform = await startPlatform(config, {
+    logger: root,
+    registry,
+    // A service thread that dies leaves the platform without it: stop, like a crash of a one-thread process would.
+    onThreadFailure: () => process.kill(process.pid, "SIGTERM"),
+  });
 } catch (err) {
   await stopEmbedded().catch(() => {});
   if (err instanceof PortInUseError) {
@@ -81,7 +86,7 @@ say(
 );
 say("Ctrl-C stops it.");
 
-const summary = liveSummary(registry);
+const summary = liveSummary(() => platform.metrics());
 const timer =
   config.SUMMARY_INTERVAL_S > 0
     ? setInterval(() => {

@@ -8,6 +8,7 @@ import {
   isPortFree,
   type Logger,
   listen,
+  mergeMetrics,
   PortInUseError,
   type Registry,
   type RunningService,
@@ -15,6 +16,7 @@ import {
 import type { FastifyInstance } from "fastify";
 import { type AllInOneConfig, DEFAULT_PORTS } from "./config.js";
 import { PLATFORM_SERVICES } from "./services.js";
+import { type ServiceThread, startServiceThread } from "./threads.js";
 
 export type Platform = {
   mqttPort: number;
@@ -25,14 +27,17 @@ export type Platform = {
   notes: string[];
   /** The API token in force; made up at startup when API_TOKEN is unset. */
   apiToken: string;
+  /** The process's metrics, the service threads' included (what /metrics serves). */
+  metrics(): Promise<Registry>;
   stop(): Promise<void>;
 };
 
 export const createdNote = (databaseUrl: string): string =>
   `created database ${new URL(databaseUrl).pathname.slice(1)}`;
 
-/** The gateway's bound ports are what the banner prints (port 0 asks for any free one). */
-const isGateway = (s: RunningService): s is Gateway => "mqttPort" in s && "broker" in s;
+/** The gateway's bound ports, in this thread or another one: what the banner prints (port 0 asks for any free one). */
+type Ports = RunningService & Pick<Gateway, "mqttPort" | "wsPort">;
+const isGateway = (s: RunningService): s is Ports => "mqttPort" in s && typeof s.mqttPort === "number";
 
 type PortKey = keyof typeof DEFAULT_PORTS;
 
@@ -61,9 +66,14 @@ export async function choosePort(
  */
 export async function startPlatform(
   config: AllInOneConfig,
-  deps: { logger: Logger; registry: Registry },
+  deps: { logger: Logger; registry: Registry; onThreadFailure?: (err: Error) => void },
 ): Promise<Platform> {
   const { logger, registry } = deps;
+  const threads: ServiceThread[] = [];
+  const metrics = async (): Promise<Registry> =>
+    threads.length === 0
+      ? registry
+      : mergeMetrics([await registry.getMetricsAsJSON(), ...(await Promise.all(threads.map((t) => t.metrics())))]);
   const notes: string[] = [];
   const health = new Health();
   const created = await ensureDatabase(config.DATABASE_URL);
@@ -76,7 +86,16 @@ export async function startPlatform(
     HTTP_PORT: await choosePort(config, "HTTP_PORT", config.HTTP_HOST, notes),
     API_TOKEN: config.API_TOKEN ?? randomBytes(24).toString("base64url"),
   };
-  const http = createHttpServer({ registry, health });
+  const http = createHttpServer({
+    registry: { contentType: registry.contentType, metrics: async () => (await metrics()).metrics() },
+    health,
+  });
+  const startInThread = async (name: string): Promise<RunningService | Ports> => {
+    const onFailure = deps.onThreadFailure ?? (() => {});
+    const thread = await startServiceThread(name, resolved, { logger, health, onFailure });
+    threads.push(thread);
+    return thread;
+  };
   const stops: Array<{ log: Logger; stop: () => Promise<void> }> = [];
   const stop = async () => {
     for (const s of stops.reverse()) await s.stop().catch((err) => s.log.error({ err }, "error while stopping"));
@@ -86,14 +105,16 @@ export async function startPlatform(
     let wsPort: number | undefined = resolved.MQTT_WS_PORT;
     for (const service of PLATFORM_SERVICES) {
       const log = logger.child({ service: service.name });
-      const running = await service.start(resolved, { logger: log, registry, health, http });
+      const running = config.PLATFORM_THREADS.includes(service.name)
+        ? await startInThread(service.name)
+        : await service.start(resolved, { logger: log, registry, health, http });
       stops.push({ log, stop: () => running.stop() });
       if (isGateway(running)) ({ mqttPort, wsPort } = running);
     }
     // Listening last: the API's routes are on this server, and fastify takes no routes once listening.
     const httpPort = await listen(http, resolved.HTTP_PORT, config.HTTP_HOST);
     stops.push({ log: logger, stop: () => http.close() });
-    return { mqttPort, wsPort, httpPort, http, health, notes, apiToken: resolved.API_TOKEN, stop };
+    return { mqttPort, wsPort, httpPort, http, health, notes, apiToken: resolved.API_TOKEN, metrics, stop };
   } catch (err) {
     await stop();
     await http.close();

@@ -8,10 +8,11 @@ const total = async (registry: Registry, name: string): Promise<number> => {
 };
 
 /** The live one-line summary `npm start` prints: stored readings/s, connected sensors, dead letters. */
-export function liveSummary(registry: Registry, clock: () => number = Date.now) {
+export function liveSummary(metrics: () => Promise<Registry>, clock: () => number = Date.now) {
   let lastReadings = 0;
   let lastAt = clock();
   return async (): Promise<string> => {
+    const registry = await metrics();
     const readings = await total(registry, "sensorstream_ingester_readings_total");
     const clients = await total(registry, "sensorstream_gateway_clients");
     const dead = await total(registry, "sensorstream_dead_letters_total");
