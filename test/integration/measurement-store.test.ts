@@ -1,8 +1,8 @@
 /**
  * The measurement store's two ways of writing, against a real PostgreSQL: a batch goes straight into the tables
- * (COPY); one that hits a stored row (a replay) or holds a row twice is written again through staging + ON CONFLICT,
- * so it still lands whole, once, with the duplicates counted; a value PostgreSQL refuses is still a permanent error
- * (the batcher bisects it to one dead letter), and the connection stays usable.
+ * (one statement, plain INSERTs); one that hits a stored row (a replay) or holds a row twice is written again with
+ * ON CONFLICT DO NOTHING, so it still lands whole, once, with the duplicates counted; a value PostgreSQL refuses is
+ * still a permanent error (the batcher bisects it to one dead letter), and the connection stays usable.
  */
 import type { MeasurementMessage } from "@sensorstream/contracts";
 import { migrate } from "@sensorstream/db";
@@ -20,7 +20,7 @@ const message = (sensor: string, seconds: number[], extra: Partial<MeasurementMe
   readings: seconds.map((s) => ({ time: at(s), values: { x: s }, ...extra })),
 });
 
-describe("PgMeasurementStore: direct COPY, staging when a row exists", () => {
+describe("PgMeasurementStore: plain INSERT, ON CONFLICT DO NOTHING when a row exists", () => {
   let db: TestDatabase;
   let pool: pg.Pool;
   let store: PgMeasurementStore;
@@ -47,7 +47,7 @@ describe("PgMeasurementStore: direct COPY, staging when a row exists", () => {
     expect(await count("positions", "d1")).toBe(3);
   });
 
-  it("writes a batch that replays stored rows through staging: the new rows land, the old ones are counted", async () => {
+  it("rewrites a batch that replays stored rows with ON CONFLICT: new rows land, old ones are counted", async () => {
     const r = await store.write([message("d1", [3, 4]), message("d3", [1])]);
     expect(store.fallbacks).toBe(1);
     expect(staged).toBe(1);
@@ -67,6 +67,27 @@ describe("PgMeasurementStore: direct COPY, staging when a row exists", () => {
     expect(await count("measurements", "d4")).toBe(2);
   });
 
+  it("counts exactly the rows a batch repeats from storage and from itself, readings and positions alike", async () => {
+    await store.write([message("d7", [1, 2], { lat: 1, lon: 2 })]);
+    const r = await store.write([
+      message("d7", [1, 2, 3], { lat: 1, lon: 2 }), // 2 readings and 2 positions stored already
+      message("d7", [3], { lat: 1, lon: 2 }), // a resend of a new one, in the same batch
+      message("d8", [1]),
+    ]);
+    expect(store.fallbacks).toBe(3);
+    expect(r).toStrictEqual({ measurements: 5, positions: 4, inserted: 3, duplicates: 6 });
+    expect(await count("measurements", "d7")).toBe(3);
+    expect(await count("positions", "d7")).toBe(3);
+    expect(await count("measurements", "d8")).toBe(1);
+  });
+
+  it("writes a batch of positions only (readings without values)", async () => {
+    const r = await store.write([message("d9", [1, 2], { lat: 3, lon: 4, values: {} })]);
+    expect(r).toStrictEqual({ measurements: 0, positions: 2, inserted: 2, duplicates: 0 });
+    expect(await count("positions", "d9")).toBe(2);
+    expect(await count("measurements_latest", "d9")).toBe(0);
+  });
+
   it("still reports a value PostgreSQL refuses as permanent, and keeps working", async () => {
     // A NUL byte in text: PostgreSQL refuses it (invalid byte sequence, SQLSTATE class 22).
     const nul = { ...message("d5", [1]), sensor_id: "nul\u0000byte" };
@@ -76,7 +97,7 @@ describe("PgMeasurementStore: direct COPY, staging when a row exists", () => {
     );
     expect(err).toBeDefined();
     expect(store.isPermanent(err)).toBe(true);
-    expect(store.fallbacks).toBe(2);
+    expect(store.fallbacks).toBe(3);
     expect((await store.write([message("d6", [1])])).inserted).toBe(1);
   });
 });

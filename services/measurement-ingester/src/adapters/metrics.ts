@@ -19,7 +19,7 @@ export function measurementMetrics(registry: Registry) {
     }),
     staged: counter(registry, {
       name: "sensorstream_ingester_staged_batches_total",
-      help: "Batches whose direct COPY hit a stored row (a replay) and were written again through staging + ON CONFLICT",
+      help: "Batches whose plain INSERT hit a stored row (a replay) and were written again with ON CONFLICT DO NOTHING",
     }),
   };
 }

@@ -3,31 +3,41 @@ import { describe, expect, it } from "vitest";
 import { batchRows } from "./batch-rows.js";
 import { rowCount } from "./rows.js";
 
-/** Reads binary COPY data back: [time as Unix µs, then the other fields, text as strings and float8 as numbers]. */
-function decode(chunks: Buffer[], kinds: readonly ("text" | "float8")[]): unknown[][] {
-  const buf = Buffer.concat(chunks);
-  expect(buf.subarray(0, 11).toString("latin1")).toBe("PGCOPY\n\xff\r\n\0");
-  let at = 19;
-  const rows: unknown[][] = [];
-  for (;;) {
-    const n = buf.readInt16BE(at);
-    at += 2;
-    if (n === -1) break;
-    expect(n).toBe(kinds.length + 1);
-    expect(buf.readInt32BE(at)).toBe(8);
-    const row: unknown[] = [Number(buf.readBigInt64BE(at + 4)) + 946_684_800_000_000];
-    at += 12;
-    for (const k of kinds) {
-      const len = buf.readInt32BE(at);
-      at += 4;
-      row.push(k === "text" ? buf.toString("utf8", at, at + len) : buf.readDoubleBE(at));
-      at += len;
-    }
-    rows.push(row);
+type Kind = "time" | "text" | "float8";
+const OIDS = { time: 1184, text: 25, float8: 701 } as const;
+
+/** Reads a one-dimensional binary array back: times as Unix µs, text as strings, float8 as numbers. */
+function decode(buf: Buffer, kind: Kind): unknown[] {
+  const ndim = buf.readInt32BE(0);
+  expect(buf.readInt32BE(4)).toBe(0);
+  expect(buf.readInt32BE(8)).toBe(OIDS[kind]);
+  if (ndim === 0) {
+    expect(buf.length).toBe(12);
+    return [];
+  }
+  expect(ndim).toBe(1);
+  expect(buf.readInt32BE(16)).toBe(1);
+  const out: unknown[] = [];
+  let at = 20;
+  for (let i = 0; i < buf.readInt32BE(12); i++) {
+    const len = buf.readInt32BE(at);
+    at += 4;
+    if (kind === "time") out.push(Number(buf.readBigInt64BE(at)) + 946_684_800_000_000);
+    else out.push(kind === "text" ? buf.toString("utf8", at, at + len) : buf.readDoubleBE(at));
+    at += len;
   }
   expect(at).toBe(buf.length);
-  return rows;
+  return out;
 }
+
+/** Columns of binary arrays back to rows. */
+function decodeRows(columns: Buffer[], kinds: readonly Kind[]): unknown[][] {
+  const cols = columns.map((c, i) => decode(c, kinds[i] as Kind));
+  return (cols[0] ?? []).map((_, r) => cols.map((c) => c[r]));
+}
+
+const MEASUREMENT: Kind[] = ["time", "text", "text", "float8"];
+const POSITION: Kind[] = ["time", "text", "float8", "float8"];
 
 const us = (t: string) => microsOf(t);
 
@@ -43,16 +53,16 @@ const m = {
 };
 
 describe("batchRows", () => {
-  it("encodes one binary COPY tuple per metric and a position per reading with lat/lon", () => {
+  it("encodes one element per metric in each column, and a position per reading with lat/lon", () => {
     const rows = batchRows([m], microsOf);
     expect(rows.measurements).toBe(3);
-    expect(decode(rows.measurementCopy, ["text", "text", "float8"])).toEqual([
+    expect(decodeRows(rows.measurementColumns, MEASUREMENT)).toEqual([
       [us("2026-11-23T08:00:00.000001Z"), "truck-1", "a", 1],
       [us("2026-11-23T08:00:00.000001Z"), "truck-1", "b", 2],
       [us("2026-11-23T08:00:00.000002Z"), "truck-1", "a", 3],
     ]);
     expect(rows.positions).toBe(2);
-    expect(decode(rows.positionCopy, ["text", "float8", "float8"])).toEqual([
+    expect(decodeRows(rows.positionColumns, POSITION)).toEqual([
       [us("2026-11-23T08:00:00.000001Z"), "truck-1", 1.5, 2.5],
       [us("2026-11-23T08:00:00.000003Z"), "truck-1", 1.6, 2.6],
     ]);
@@ -65,7 +75,7 @@ describe("batchRows", () => {
       sensor_id: "grüße-1",
       readings: [{ time: "1971-06-01T12:00:00.000007Z", values: { µ: -0.5 } }],
     };
-    expect(decode(batchRows([old], microsOf).measurementCopy, ["text", "text", "float8"])).toEqual([
+    expect(decodeRows(batchRows([old], microsOf).measurementColumns, MEASUREMENT)).toEqual([
       [us("1971-06-01T12:00:00.000007Z"), "grüße-1", "µ", -0.5],
     ]);
   });
@@ -85,12 +95,12 @@ describe("batchRows", () => {
     expect(batchRows([m, other, tie], microsOf).latest).toEqual({
       sensorIds: ["truck-1", "truck-1", "truck-2"],
       metrics: ["a", "b", "a"],
-      times: ["2026-11-23T08:00:00.000002Z", "2026-11-23T08:00:00.000001Z", "2026-11-23T07:00:06-02:00"],
+      times: [us("2026-11-23T08:00:00.000002Z"), us("2026-11-23T08:00:00.000001Z"), us("2026-11-23T07:00:06-02:00")],
       values: [3, 2, 60],
     });
   });
 
-  it("spreads a large batch over 64 KiB buffers", () => {
+  it("grows its buffers for a large batch, and encodes the latest values as columns too", () => {
     const many = {
       ...m,
       readings: Array.from({ length: 5000 }, (_, i) => ({
@@ -99,9 +109,17 @@ describe("batchRows", () => {
       })),
     };
     const rows = batchRows([many], microsOf);
-    expect(rows.measurementCopy.length).toBeGreaterThan(1);
-    expect(decode(rows.measurementCopy, ["text", "text", "float8"]).map((r) => r[3])).toEqual(
+    expect(decodeRows(rows.measurementColumns, MEASUREMENT).map((r) => r[3])).toEqual(
       Array.from({ length: 5000 }, (_, i) => i),
     );
+    expect(decodeRows(rows.latestColumns, ["text", "text", "time", "float8"])).toEqual([
+      ["truck-1", "a", us("2026-11-23T08:00:00.004999Z"), 4999],
+    ]);
+  });
+
+  it("encodes a batch without positions as empty arrays (no dimensions)", () => {
+    const rows = batchRows([{ ...m, readings: [{ time: "2026-11-23T08:00:00.000001Z", values: { a: 1 } }] }], microsOf);
+    expect(rows.positions).toBe(0);
+    expect(decodeRows(rows.positionColumns, POSITION)).toEqual([]);
   });
 });
