@@ -12,17 +12,6 @@ export function copyText(v: CopyValue): string {
   return v.replace(/[\\\t\n\r]/g, (c) => (c === "\\" ? "\\\\" : c === "\t" ? "\\t" : c === "\n" ? "\\n" : "\\r"));
 }
 
-/** Streams data already in COPY's binary format (header, tuples, trailer) into `table (columns)`. */
-export async function copyBinary(
-  client: pg.PoolClient | pg.Client,
-  table: string,
-  columns: readonly string[],
-  chunks: readonly Buffer[],
-): Promise<void> {
-  const stream = client.query(copyFrom(`COPY ${table} (${columns.join(", ")}) FROM STDIN (FORMAT binary)`));
-  await pipeline(Readable.from(chunks, { objectMode: false }), stream);
-}
-
 /** Streams rows into `table (columns)` with COPY FROM STDIN on the given client (inside its transaction). */
 export async function copyRows(
   client: pg.PoolClient | pg.Client,

@@ -1,4 +1,4 @@
-export { type CopyValue, copyBinary, copyRows, copyText } from "./copy.js";
+export { type CopyValue, copyRows, copyText } from "./copy.js";
 export { errorCode, isPermanentDataError } from "./errors.js";
 export {
   detectTimescale,
