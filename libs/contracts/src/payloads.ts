@@ -1,16 +1,20 @@
 import { z } from "zod";
 import { describeIssues, type Rejection } from "./errors.js";
+import { fastDeviceReading } from "./fast-paths.js";
+import {
+  MAX_LOG_ENTRIES_PER_MESSAGE,
+  MAX_METRICS_PER_READING,
+  MAX_READINGS_PER_MESSAGE,
+  METRIC_NAME_PATTERN,
+} from "./limits.js";
 import { MAX_SAMPLE_HZ, MIN_SAMPLE_HZ, statusExtras, statusExtrasProblem } from "./status-extras.js";
 import { epochMillisToMicros, formatMicros, parseRfc3339ToMicros, type TimeParseResult } from "./time.js";
 import type { DeviceKind } from "./topics.js";
 import { unstorableLogLine } from "./unstorable.js";
+import { utf8 } from "./utf8.js";
 
-/** Readings per message and metrics per reading are bounded so one message cannot flood a batch. */
-export const MAX_READINGS_PER_MESSAGE = 10_000;
-export const MAX_METRICS_PER_READING = 256;
-export const MAX_LOG_ENTRIES_PER_MESSAGE = 1_000;
+export { MAX_LOG_ENTRIES_PER_MESSAGE, MAX_METRICS_PER_READING, MAX_READINGS_PER_MESSAGE, METRIC_NAME_PATTERN };
 
-export const METRIC_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_.:/-]{0,63}$/;
 export const metricNameSchema = z
   .string()
   .regex(METRIC_NAME_PATTERN, "a metric name is 1-64 characters of A-Z a-z 0-9 _ . : / -, starting with a letter or _");
@@ -29,6 +33,7 @@ export const deviceReadingSchema = z.object({
   lon: z.number().gte(-180).lte(180).optional(),
   seq: z.int().nonnegative().optional(),
 });
+export type DeviceReading = z.output<typeof deviceReadingSchema>;
 
 export const deviceLogSchema = z.looseObject({
   ts: tsSchema.optional(),
@@ -137,7 +142,7 @@ export type ReceiveContext = { sensor_id: string; msg_id: string; received_us: n
 export function parseDevicePayload(kind: DeviceKind, payload: Uint8Array, ctx: ReceiveContext): DeviceParseResult {
   let json: unknown;
   try {
-    json = JSON.parse(Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength).toString("utf8"));
+    json = JSON.parse(utf8(payload));
   } catch (err) {
     return {
       ok: false,
@@ -188,44 +193,67 @@ const timeOf = (ts: string | number | undefined, fallbackUs: number): TimeParseR
   return typeof ts === "number" ? epochMillisToMicros(ts) : parseRfc3339ToMicros(ts);
 };
 
+/** deviceReadingSchema's parse: the hand-written fast path (fast-paths.ts) when it is sure, else the schema. */
+export function parseDeviceReading(
+  item: unknown,
+): { success: true; data: DeviceReading } | { success: false; issues: z.core.$ZodIssue[] } {
+  const fast = fastDeviceReading(item);
+  if (fast !== undefined) return { success: true, data: fast };
+  const r = deviceReadingSchema.safeParse(item);
+  return r.success ? { success: true, data: r.data } : { success: false, issues: r.error.issues };
+}
+
 export function normalizeReadings(json: unknown, receivedUs: number): { ok: true; readings: Reading[] } | Rejection {
   const list = asList(json, MAX_READINGS_PER_MESSAGE, "readings");
   if (!list.ok) return list;
   const many = Array.isArray(json);
   const readings: Reading[] = [];
-  for (const [i, item] of list.items.entries()) {
-    const where = many ? `[${i}]` : "";
-    const bad = (error: string): Rejection => ({ ok: false, reason: "invalid_payload", error });
-    const r = deviceReadingSchema.safeParse(item);
-    if (!r.success) return bad(describeIssues(r.error.issues, where));
-    const d = r.data;
-    const time = timeOf(d.ts, receivedUs);
-    if (!time.ok) return bad(`${where ? `${where}.` : ""}ts: ${time.error}`);
-    if (d.value !== undefined && d.values !== undefined)
-      return bad(`${where || "reading"}: use "values" or "value", not both`);
-    const values: Record<string, number> = {};
-    const source = d.values ?? (d.value === undefined ? {} : { value: d.value });
-    const names = Object.keys(source);
-    if (names.length > MAX_METRICS_PER_READING) {
-      return bad(`${where || "reading"}: ${names.length} metrics; at most ${MAX_METRICS_PER_READING}`);
-    }
-    for (const name of names) {
-      const v = source[name];
-      values[name] = typeof v === "boolean" ? (v ? 1 : 0) : (v as number);
-    }
-    if ((d.lat === undefined) !== (d.lon === undefined)) return bad(`${where || "reading"}: lat and lon come together`);
-    if (names.length === 0 && d.lat === undefined) {
-      return bad(`${where || "reading"}: no "values", "value" or "lat"/"lon": nothing to store`);
-    }
-    const reading: Reading = { time: formatMicros(time.us), values };
-    if (d.lat !== undefined && d.lon !== undefined) {
-      reading.lat = d.lat;
-      reading.lon = d.lon;
-    }
-    if (d.seq !== undefined) reading.seq = d.seq;
-    readings.push(reading);
+  const items = list.items;
+  for (let i = 0; i < items.length; i++) {
+    const r = normalizeReading(items[i], receivedUs);
+    if (r.ok) readings.push(r.reading);
+    else return { ok: false, reason: "invalid_payload", error: r.problem(many ? `[${i}]` : "") };
   }
   return { ok: true, readings };
+}
+
+type ReadingResult = { ok: true; reading: Reading } | { ok: false; problem: (where: string) => string };
+const problem = (what: (where: string) => string): ReadingResult => ({ ok: false, problem: what });
+
+/** One reading in the bus form, or its problem worded for where it sits (`[i]` in an array, "" alone). */
+function normalizeReading(item: unknown, receivedUs: number): ReadingResult {
+  const r = parseDeviceReading(item);
+  if (!r.success) {
+    const issues = r.issues;
+    return problem((where) => describeIssues(issues, where));
+  }
+  const d = r.data;
+  const time = timeOf(d.ts, receivedUs);
+  if (!time.ok) return problem((where) => `${where ? `${where}.` : ""}ts: ${time.error}`);
+  if (d.value !== undefined && d.values !== undefined)
+    return problem((where) => `${where || "reading"}: use "values" or "value", not both`);
+  const values: Record<string, number> = {};
+  const source = d.values ?? (d.value === undefined ? {} : { value: d.value });
+  const names = Object.keys(source);
+  if (names.length > MAX_METRICS_PER_READING) {
+    return problem((where) => `${where || "reading"}: ${names.length} metrics; at most ${MAX_METRICS_PER_READING}`);
+  }
+  for (const name of names) {
+    const v = source[name];
+    values[name] = typeof v === "boolean" ? (v ? 1 : 0) : (v as number);
+  }
+  if ((d.lat === undefined) !== (d.lon === undefined))
+    return problem((where) => `${where || "reading"}: lat and lon come together`);
+  if (names.length === 0 && d.lat === undefined) {
+    return problem((where) => `${where || "reading"}: no "values", "value" or "lat"/"lon": nothing to store`);
+  }
+  const reading: Reading = { time: formatMicros(time.us), values };
+  if (d.lat !== undefined && d.lon !== undefined) {
+    reading.lat = d.lat;
+    reading.lon = d.lon;
+  }
+  if (d.seq !== undefined) reading.seq = d.seq;
+  return { ok: true, reading };
 }
 
 export function normalizeLogs(json: unknown, receivedUs: number): { ok: true; entries: LogEntry[] } | Rejection {
