@@ -28,19 +28,23 @@ function digits(text: string, from: number, to: number): number {
 }
 
 /**
- * "2026-11-23T08:00:00.000001Z", the form formatMicros writes and every bus message carries, parsed without a regular
- * expression; undefined for anything else (the general parser takes it).
+ * "2026-11-23T08:00:00.000001Z", the form formatMicros writes and every bus message carries, and its kin with 0-9
+ * fractional digits ("2026-11-23T08:00:00.123Z", what devices' toISOString() sends), parsed without a regular
+ * expression; undefined for anything else (the general parser takes it, and words any error).
  */
 function parseNormalized(text: string): TimeParseResult | undefined {
+  const n = text.length;
   if (
-    text.length !== 27 ||
+    n < 20 ||
+    n > 30 ||
+    n === 21 ||
     text.charCodeAt(4) !== 45 || // -
     text.charCodeAt(7) !== 45 ||
     text.charCodeAt(10) !== 84 || // T
     text.charCodeAt(13) !== 58 || // :
     text.charCodeAt(16) !== 58 ||
-    text.charCodeAt(19) !== 46 || // .
-    text.charCodeAt(26) !== 90 // Z
+    (n > 20 && text.charCodeAt(19) !== 46) || // .
+    text.charCodeAt(n - 1) !== 90 // Z
   )
     return undefined;
   const year = digits(text, 0, 4);
@@ -49,8 +53,12 @@ function parseNormalized(text: string): TimeParseResult | undefined {
   const hour = digits(text, 11, 13);
   const minute = digits(text, 14, 16);
   const second = digits(text, 17, 19);
-  const micros = digits(text, 20, 26);
-  if ((year | month | day | hour | minute | second | micros) < 0 || year < 1969 || year > 2200) return undefined;
+  // Truncated to microseconds, as the general parser does; digits past the sixth must still be digits.
+  const kept = Math.min(n - 21, 6);
+  const micros = n === 20 ? 0 : digits(text, 20, 20 + kept) * 10 ** (6 - kept);
+  const beyond = n > 27 ? digits(text, 26, n - 1) : 0;
+  if ((year | month | day | hour | minute | second | micros | beyond) < 0 || year < 1969 || year > 2200)
+    return undefined;
   if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month) || hour > 23 || minute > 59 || second > 59)
     return undefined;
   return checkRange(Date.UTC(year, month - 1, day, hour, minute, second) * 1000 + micros, text);
