@@ -113,15 +113,30 @@ const outOfRange = (shown: string): TimeParseResult => ({
 /** Formats epoch microseconds as RFC 3339 UTC with exactly six fractional digits. */
 export function formatMicros(us: number): string {
   const second = Math.floor(us / 1_000_000);
-  // Readings come in runs within the same second: the "YYYY-MM-DDTHH:MM:SS" part is kept from the last call.
-  if (second !== lastSecond) {
-    lastSecond = second;
-    lastPrefix = new Date(second * 1000).toISOString().slice(0, 19);
+  return `${prefixOf(second)}.${String(us - second * 1_000_000).padStart(6, "0")}Z`;
+}
+
+/**
+ * The "YYYY-MM-DDTHH:MM:SS" part of a second. Readings come in runs within the same second, and a message's readings
+ * and its received_at often lie in two different seconds: the last two are kept.
+ */
+function prefixOf(second: number): string {
+  if (second === lastSecond) return lastPrefix;
+  if (second !== otherSecond) {
+    otherSecond = second;
+    otherPrefix = new Date(second * 1000).toISOString().slice(0, 19);
   }
-  return `${lastPrefix}.${String(us - second * 1_000_000).padStart(6, "0")}Z`;
+  otherSecond = lastSecond;
+  lastSecond = second;
+  const prefix = otherPrefix;
+  otherPrefix = lastPrefix;
+  lastPrefix = prefix;
+  return prefix;
 }
 let lastSecond = Number.NaN;
 let lastPrefix = "";
+let otherSecond = Number.NaN;
+let otherPrefix = "";
 
 /** Parses the normalized form produced by formatMicros (or any RFC 3339 string) back to microseconds. */
 export function microsOf(text: string): number {
