@@ -10,6 +10,7 @@ const HEALTH_INTERVAL_MS = 250;
 /** A thread that has not reported for this long is not ready (it is stuck or gone). */
 const HEALTH_STALE_MS = 3_000;
 const STOP_TIMEOUT_MS = 30_000;
+const METRICS_TIMEOUT_MS = 2_000;
 
 export type ServiceThread = {
   mqttPort: number | undefined;
@@ -88,11 +89,20 @@ export function startServiceThread(
     });
   });
 
+  /** The thread's metrics; none when it is gone or does not answer within METRICS_TIMEOUT_MS (a scrape never hangs). */
   function metrics(): Promise<ThreadMetrics> {
     if (exited) return Promise.resolve([]);
     const id = nextId++;
     return new Promise((resolve) => {
-      metricsWaiting.set(id, resolve);
+      const timer = setTimeout(() => {
+        metricsWaiting.delete(id);
+        logger.warn({ service }, "a service thread did not answer for /metrics in time; its metrics are left out");
+        resolve([]);
+      }, METRICS_TIMEOUT_MS);
+      metricsWaiting.set(id, (m) => {
+        clearTimeout(timer);
+        resolve(m);
+      });
       send({ t: "metrics", id });
     });
   }
