@@ -62,7 +62,8 @@ export async function choosePort(
 /**
  * Every service of the platform in one process: the same descriptions main.ts runs, sharing one
  * metrics registry, one readiness report and one HTTP server; each logs through its own child of
- * the root logger (`service` on every line).
+ * the root logger (`service` on every line). Those named in PLATFORM_THREADS run on worker threads of
+ * their own (threads.ts), their metrics, checks and log lines joined to the process's.
  */
 export async function startPlatform(
   config: AllInOneConfig,
