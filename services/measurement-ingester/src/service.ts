@@ -28,7 +28,7 @@ export async function startMeasurementIngester(config: IngesterSettings, deps: I
     retention: { tables: ["measurements", "positions"], days: config.RETENTION_DAYS },
     parse: parseMeasurementDelivery,
     size: rowCount,
-    store: (pool) => new PgMeasurementStore(pool, { onStaged: () => metrics.staged.inc() }),
+    store: (pool) => new PgMeasurementStore(pool, { onRewritten: () => metrics.rewritten.inc() }),
     storage: {
       tables: ["measurements", "positions"],
       chunkHours: config.STORAGE_CHUNK_HOURS,

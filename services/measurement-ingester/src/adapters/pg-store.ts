@@ -18,13 +18,12 @@ export type WriteResult = { measurements: number; positions: number; inserted: n
  */
 export class PgMeasurementStore implements BatchStore<MeasurementMessage, WriteResult> {
   readonly #pool: Pool;
-  readonly #onStaged: () => void;
-  /** Batches that hit a stored row and were written again with ON CONFLICT DO NOTHING. */
-  fallbacks = 0;
+  /** Called for each batch that hit a stored row and was written again with ON CONFLICT DO NOTHING. */
+  readonly #onRewritten: () => void;
 
-  constructor(pool: Pool, o: { onStaged?: () => void } = {}) {
+  constructor(pool: Pool, o: { onRewritten?: () => void } = {}) {
     this.#pool = pool;
-    this.#onStaged = o.onStaged ?? (() => {});
+    this.#onRewritten = o.onRewritten ?? (() => {});
   }
 
   isPermanent(err: unknown): boolean {
@@ -54,8 +53,7 @@ export class PgMeasurementStore implements BatchStore<MeasurementMessage, WriteR
     } catch (err) {
       if (errorCode(err) !== UNIQUE_VIOLATION) throw err;
     }
-    this.fallbacks++;
-    this.#onStaged();
+    this.#onRewritten();
     return this.#run(client, rows, true);
   }
 
