@@ -4,7 +4,7 @@
  * to the main thread, which writes them to its own destination, so a thread logs exactly like the rest.
  */
 import { parentPort, workerData } from "node:worker_threads";
-import { createLogger, createRegistry, Health, VERSION } from "@sensorstream/runtime";
+import { createLogger, createRegistry, Health, PortInUseError, VERSION } from "@sensorstream/runtime";
 import type { FastifyInstance } from "fastify";
 import { PLATFORM_SERVICES } from "./services.js";
 import type { FromThread, ThreadData, ToThread } from "./thread-messages.js";
@@ -51,5 +51,8 @@ try {
   });
   post({ t: "started", ...ports });
 } catch (err) {
-  post({ t: "failed", error: err instanceof Error ? (err.stack ?? err.message) : String(err) });
+  const error = err instanceof Error ? (err.stack ?? err.message) : String(err);
+  if (err instanceof PortInUseError)
+    post({ t: "failed", error, portInUse: { variable: err.variable, port: err.port } });
+  else post({ t: "failed", error });
 }

@@ -11,7 +11,8 @@ export type ToThread = { t: "metrics"; id: number } | { t: "stop" };
 /** Service thread → main thread. */
 export type FromThread =
   | { t: "started"; mqttPort?: number; wsPort?: number | undefined }
-  | { t: "failed"; error: string }
+  /** portInUse: the service could not listen (PortInUseError), so the main thread can say so as it would itself. */
+  | { t: "failed"; error: string; portInUse?: { variable: string; port: number } }
   | { t: "log"; line: string }
   | { t: "health"; checks: Record<string, boolean> }
   | { t: "metrics"; id: number; metrics: ThreadMetrics }

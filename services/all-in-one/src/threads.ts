@@ -1,5 +1,5 @@
 import { Worker } from "node:worker_threads";
-import { destinationOf, type Health, type Logger } from "@sensorstream/runtime";
+import { destinationOf, type Health, type Logger, PortInUseError } from "@sensorstream/runtime";
 import type { FromThread, ThreadData, ThreadMetrics, ToThread } from "./thread-messages.js";
 
 /** The compiled worker entry; from src/ (the tests) and from dist/ alike, it is dist/service-thread.js. */
@@ -67,7 +67,12 @@ export function startServiceThread(
           resolve({ mqttPort: m.mqttPort, wsPort: m.wsPort, metrics, stop });
           break;
         case "failed":
-          reject(new Error(`${service} (thread) did not start: ${m.error}`));
+          // A taken port is the one failure npm start words for the user (main.ts): keep its type across the thread.
+          reject(
+            m.portInUse
+              ? new PortInUseError(m.portInUse.variable, m.portInUse.port)
+              : new Error(`${service} (thread) did not start: ${m.error}`),
+          );
           break;
         case "stopped":
           if (m.error) logger.error({ service, error: m.error }, "error while stopping a service thread");
