@@ -52,11 +52,17 @@ SELECT format('ALTER %s public.%I OWNER TO sensorstream_migrator',
        'sensorstream_measurement_ingester', 'sensorstream_log_ingester')
 \gexec
 
--- Connect only as one of these roles; TEMPORARY for the ingesters' per-connection staging tables.
+-- Connect only as one of these roles. TEMPORARY only for the log ingester's per-connection staging table (the
+-- measurement ingester writes a batch in one statement since 2026-11 and needs none); earlier versions of this
+-- script granted it to every service, so it is revoked from the others (a no-op on a new database).
 REVOKE ALL ON DATABASE :"dbname" FROM PUBLIC;
-GRANT CONNECT, TEMPORARY ON DATABASE :"dbname"
+GRANT CONNECT ON DATABASE :"dbname"
    TO sensorstream_migrator, sensorstream_gateway, sensorstream_registry, sensorstream_command, sensorstream_alarm,
       sensorstream_measurement_ingester, sensorstream_log_ingester, sensorstream_api;
+REVOKE TEMPORARY ON DATABASE :"dbname"
+  FROM sensorstream_migrator, sensorstream_gateway, sensorstream_registry, sensorstream_command, sensorstream_alarm,
+       sensorstream_measurement_ingester, sensorstream_api;
+GRANT TEMPORARY ON DATABASE :"dbname" TO sensorstream_log_ingester;
 GRANT CONNECT ON DATABASE :"dbname" TO grafana_reader;
 
 -- Only the migration role and the owning services create in the schema (owning a table needs it);
