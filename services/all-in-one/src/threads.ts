@@ -73,6 +73,8 @@ export function startServiceThread(
               ? new PortInUseError(m.portInUse.variable, m.portInUse.port)
               : new Error(`${service} (thread) did not start: ${m.error}`),
           );
+          // Whatever the failed start left open (a bus still retrying) must not keep the thread, or the process, up.
+          void worker.terminate();
           break;
         case "stopped":
           if (m.error) logger.error({ service, error: m.error }, "error while stopping a service thread");
