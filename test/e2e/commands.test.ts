@@ -233,6 +233,49 @@ describeRabbitMq("the command service", () => {
     expect((await sent()).map((c) => c.command_id)).toStrictEqual([cmd.command_id]);
     expect(await metric("sensorstream_commands_converge_total", { name: "sleep" })).toBe(1);
   });
+  it("gives each of a burst of sensors coming online its own pending commands and convergence, in order", async () => {
+    await sent();
+    // 300 sensors (the lookups of a burst share queries): every third has two pending commands, every fifth a stale
+    // rate, the rest nothing; one sensor is not registered at all.
+    const ids = Array.from({ length: 300 }, (_, i) => `s-burst-${i}`);
+    await db.query(
+      "INSERT INTO sensors (id, desired_sample_hz, reported_sample_hz) SELECT id, CASE WHEN n % 5 = 0 THEN 9 END, 1 FROM unnest($1::text[]) WITH ORDINALITY AS u(id, n)",
+      [ids.slice(0, 299)],
+    );
+    const expected = new Map<string, string[]>();
+    for (const [i, id] of ids.entries()) {
+      if (i % 3 === 0) {
+        const a = await issue(id, "sleep");
+        const b = await issue(id, "awake");
+        expected.set(id, [`sleep:${a.command_id}`, `awake:${b.command_id}`]);
+      }
+    }
+    await publishDirect(
+      vhost.url,
+      ids.map((id) => presence(id, "online")),
+    );
+    const converging = ids.filter((_, i) => (i + 1) % 5 === 0 && i < 299).length;
+    const total = expected.size * 2 + converging;
+    await waitFor(async () => (await vhost.queueDepth(OUTBOUND)) === total, {
+      message: `not all ${total} commands of the burst were sent`,
+    });
+    const got = new Map<string, string[]>();
+    const rows = await db.query<{ command_id: string; sensor_id: string }>(
+      "SELECT command_id, sensor_id FROM commands WHERE sensor_id LIKE 's-burst-%'",
+    );
+    const owner = new Map(rows.map((r) => [r.command_id, r.sensor_id]));
+    for (const m of await sent()) {
+      const sensor = owner.get(m.command_id) ?? "?";
+      got.set(sensor, [
+        ...(got.get(sensor) ?? []),
+        m.name === "change_sample_frequency" ? `rate:${m.args.hz}` : `${m.name}:${m.command_id}`,
+      ]);
+    }
+    for (const [i, id] of ids.entries()) {
+      const want = [...(expected.get(id) ?? []), ...((i + 1) % 5 === 0 && i < 299 ? ["rate:9"] : [])];
+      expect(got.get(id) ?? [], id).toStrictEqual(want);
+    }
+  });
   it("publishes again a queued command of a reachable sensor whose last publish is older than COMMAND_RETRY_S", async () => {
     await sent();
     await db.query("INSERT INTO sensors (id, presence) VALUES ('s-lost', 'online'), ('s-away', 'offline')");

@@ -24,7 +24,8 @@ export function startCommandConsumer(o: {
     queue: QUEUES.commandAcks,
     parse: commandParser(() => o.deps.metrics.badAcks.inc({ reason: "malformed" })),
     prefetch: 64,
-    concurrency: 8,
+    // Lanes by sensor; presence lookups of the lanes share queries (BatchLookup), so many lanes make few queries.
+    concurrency: 64,
     logger: o.logger,
     registry: o.registry,
     isPermanent: isPermanentDataError,

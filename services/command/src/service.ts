@@ -5,6 +5,7 @@ import { createPool, migrateWhenReachable, type TimescaleMode } from "@sensorstr
 import type { Health, Logger, Registry } from "@sensorstream/runtime";
 import { CommandStore } from "./adapters/command-store.js";
 import { startCommandConsumer } from "./command-consumer.js";
+import { BatchLookup } from "./core/batch-lookup.js";
 import type { Needed } from "./core/converge.js";
 import type { HandlerDeps } from "./handlers/deps.js";
 import { commandMetrics } from "./metrics.js";
@@ -53,8 +54,11 @@ export async function startCommand(config: CommandSettings, deps: CommandDeps): 
     for (const n of needed) out.push(...(await admin.issue([sensorId], { ...n, ttlS: CONVERGE_TTL_S })));
     return out;
   };
+  // A fleet reconnecting sends thousands of presence changes at once: their lookups share queries.
+  const lookups = new BatchLookup((ids) => store.reachable(ids, new Date(clock())));
   const handlerDeps: HandlerDeps = {
     store,
+    reachable: async (id) => (await lookups.get(id)) ?? { pending: [], settings: undefined },
     metrics: commandMetrics(registry),
     send,
     issue,

@@ -5,6 +5,8 @@ import type { SensorSettings } from "../core/converge.js";
 /** Why an ack changed nothing. */
 type BadAck = "unknown_command" | "other_sensor" | "duplicate";
 export type AckResult = { ok: true; command: CommandRecord } | { ok: false; reason: BadAck };
+/** A sensor back online: its open commands (oldest first) and its settings, if it is registered. */
+export type Reachable = { pending: CommandRecord[]; settings: SensorSettings | undefined };
 
 /**
  * The command service's writes to its `commands` table. Every transition is one conditional UPDATE, so a
@@ -43,15 +45,34 @@ export class CommandStore {
     return { ok: false, reason: other.sensor_id === sensorId ? "duplicate" : "other_sensor" };
   }
 
-  /** What a sensor that came (back) online should receive: not yet acked, not expired, oldest first. */
-  async pending(sensorId: string, now: Date): Promise<CommandRecord[]> {
-    const r = await this.pool.query<CommandRow>(
-      `SELECT ${COMMAND_COLUMNS} FROM commands
-        WHERE sensor_id = $1 AND state IN ('queued', 'sent') AND expires_at > $2
-        ORDER BY issued_at, seq`,
-      [sensorId, now],
-    );
-    return r.rows.map(toCommandRecord);
+  /**
+   * What sensors that came (back) online should receive, and their mode and rate, two queries for all: per sensor its
+   * commands not yet acked and not expired, oldest first, and its desired and reported settings (read only: the
+   * registry owns `sensors`; a sensor not registered has none). Every id asked for is in the result.
+   */
+  async reachable(sensorIds: readonly string[], now: Date): Promise<Map<string, Reachable>> {
+    const ids = [...sensorIds];
+    const [commands, sensors] = await Promise.all([
+      this.pool.query<CommandRow>(
+        `SELECT ${COMMAND_COLUMNS} FROM commands
+          WHERE sensor_id = ANY($1::text[]) AND state IN ('queued', 'sent') AND expires_at > $2
+          ORDER BY issued_at, seq`,
+        [ids, now],
+      ),
+      this.pool.query<SensorSettings & { id: string }>(
+        `SELECT id, desired_mode AS "desiredMode", reported_mode AS "reportedMode", desired_sample_hz AS "desiredHz",
+                reported_sample_hz AS "reportedHz"
+           FROM sensors WHERE id = ANY($1::text[])`,
+        [ids],
+      ),
+    ]);
+    const out = new Map<string, Reachable>(ids.map((id) => [id, { pending: [], settings: undefined }]));
+    for (const { id, ...settings } of sensors.rows) {
+      const r = out.get(id);
+      if (r) r.settings = settings;
+    }
+    for (const row of commands.rows) out.get(row.sensor_id)?.pending.push(toCommandRecord(row));
+    return out;
   }
 
   /**
@@ -89,15 +110,5 @@ export class CommandStore {
       [now],
     );
     return r.rows.map(toCommandRecord);
-  }
-  /** The registry's desired and reported mode and rate of a sensor (read only: the registry owns `sensors`). */
-  async settings(sensorId: string): Promise<SensorSettings | undefined> {
-    const r = await this.pool.query<SensorSettings>(
-      `SELECT desired_mode AS "desiredMode", reported_mode AS "reportedMode", desired_sample_hz AS "desiredHz",
-              reported_sample_hz AS "reportedHz"
-         FROM sensors WHERE id = $1`,
-      [sensorId],
-    );
-    return r.rows[0];
   }
 }

@@ -10,14 +10,13 @@ import type { HandlerDeps } from "./deps.js";
  */
 export async function handlePresence(m: Presence, d: HandlerDeps): Promise<void> {
   if (m.state !== "online" && m.state !== "asleep") return;
-  const pending = await d.store.pending(m.sensor_id, new Date(d.clock()));
+  const { pending, settings } = await d.reachable(m.sensor_id);
   for (const c of pending) {
     await d.send(c);
     d.metrics.resent.inc();
   }
   if (m.state !== "online") return;
   // A sensor back online with a stale mode or rate (e.g. it rebooted into its defaults) is told again.
-  const settings = await d.store.settings(m.sensor_id);
   const needed = settings ? commandsToConverge(settings, pending) : [];
   if (needed.length === 0) return;
   for (const c of await d.issue(m.sensor_id, needed)) {
