@@ -1,6 +1,7 @@
 import { type Backoff, backoff, counter, gauge, type Logger, type Registry, sleep } from "@sensorstream/runtime";
 import amqp, { type ChannelModel } from "amqplib";
 import { ConnectedWaiters } from "./connected-waiters.js";
+import { coalesceFrameWrites } from "./frame-writes.js";
 
 export type Setup = (conn: ChannelModel) => Promise<void>;
 
@@ -122,6 +123,7 @@ export class BusConnection {
       let conn: ChannelModel | undefined;
       try {
         conn = await amqp.connect(url, { clientProperties: { connection_name: name } });
+        if (!coalesceFrameWrites(conn)) logger.debug("amqplib's frame writer not found: frames go out one by one");
         const closed = new Promise<void>((resolve) => conn?.once("close", () => resolve()));
         conn.on("error", (err: Error) => {
           this.#lastError = err.message;

@@ -8,6 +8,7 @@ export { Batcher, type BatcherOptions, type BatchStore, type Pending, type Refus
 export { BusConnection, type BusConnectionOptions, redact, type Setup } from "./connection.js";
 export { type ConsumerOptions as QueueConsumerOptions, type Delivery, QueueConsumer } from "./consumer.js";
 export { DEAD_LETTER_HEADERS, type DeadLetter, DeadLetterPublisher, deadLetterHeaders } from "./dead-letter.js";
+export { coalesceFrameWrites } from "./frame-writes.js";
 export {
   type LogEntry,
   type LogReader,
