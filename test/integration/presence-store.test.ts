@@ -26,16 +26,26 @@ describe("PresenceStore", () => {
 
   const row = async (id: string) => (await db.query("SELECT * FROM sensors WHERE id = $1", [id]))[0];
 
-  it("REGISTRATION=auto registers sensors from their status in the same batch; other kinds of unknown sensors are not registered", async () => {
+  it("REGISTRATION=auto registers sensors from their status or their connect; other kinds of unknown sensors are not registered", async () => {
     const store = new PresenceStore(pool, policy, "auto");
     const r = await store.applyBatch([
       { sensorId: "auto-1", source: 0, event: { type: "connection", us: t0, connected: true } },
       { sensorId: "auto-1", source: 1, event: { type: "status", us: t0 + S, state: "online", sampleHz: 2 } },
       { sensorId: "auto-2", source: 2, event: { type: "activity", us: t0 } },
+      // A connect whose birth status comes in a later batch: registered now, with its connection.
+      { sensorId: "auto-3", source: 3, event: { type: "connection", us: t0, connected: true, connectedUs: t0 } },
+      { sensorId: "auto-4", source: 4, event: { type: "connection", us: t0, connected: false, connectedUs: t0 } },
     ]);
-    expect(r.outcomes).toEqual(["applied", "applied", "unknown_sensor"]);
+    expect(r.outcomes).toEqual(["applied", "applied", "unknown_sensor", "applied", "unknown_sensor"]);
     expect(await row("auto-1")).toMatchObject({ registered_by: "auto", presence: "online", reported_sample_hz: 2 });
     expect(await row("auto-2")).toBeUndefined();
+    expect(await row("auto-3")).toMatchObject({ registered_by: "auto", presence: "online" });
+    expect((await row("auto-3"))?.connected_at).toEqual(new Date(t0 / 1000));
+    expect(await row("auto-4")).toBeUndefined();
+    await store.applyBatch([
+      { sensorId: "auto-3", source: 0, event: { type: "status", us: t0 + S, state: "online", sampleHz: 4 } },
+    ]);
+    expect(await row("auto-3")).toMatchObject({ presence: "online", reported_sample_hz: 4 });
   });
 
   it("writes every sensor of a batch, its history in order, its newest position, and keeps microseconds", async () => {

@@ -17,7 +17,7 @@ export const EMBEDDED_DIR_DEFAULT = ".sensorstream";
 export const NPM_START_OVERRIDES = {
   /** Open by default (and says so loudly); set required to try device security. */
   MQTT_AUTH: gatewayService.configSchema.shape.MQTT_AUTH.unwrap().default("open"),
-  /** Sensors register on their first status message. */
+  /** Sensors register on their first connect or status message. */
   REGISTRATION: registryService.configSchema.shape.REGISTRATION.unwrap().default("auto"),
   /** Unset: npm start makes one up and prints it (it is never built in). */
   API_TOKEN: apiService.configSchema.shape.API_TOKEN.optional(),

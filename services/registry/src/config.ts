@@ -5,7 +5,7 @@ export const registryConfigSchema = z.object({
   ...busConfig,
   ...databaseConfig,
   ...serviceProcessConfig,
-  /** auto: a status message from an unknown sensor registers it; manual: only POST /api/sensors does. */
+  /** auto: a connect or status message from an unknown sensor registers it; manual: only POST /api/sensors does. */
   REGISTRATION: z.enum(["auto", "manual"]).default("manual"),
   /** An online, awake sensor is silent after max(SILENT_FLOOR_S, SILENT_INTERVALS / its sample rate) seconds of quiet. */
   SILENT_FLOOR_S: env.int(30, 1, 86_400),

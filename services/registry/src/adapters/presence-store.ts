@@ -106,11 +106,15 @@ export class PresenceStore {
     return r.rows;
   }
 
-  /** REGISTRATION=auto: a status message from an unknown sensor registers it. */
+  /** REGISTRATION=auto: a connect or status message from an unknown sensor registers it. */
   #toRegister(events: readonly SensorEvent[], known: readonly Row[]): string[] {
     if (this.registration !== "auto") return [];
     const have = new Set(known.map((r) => r.id));
-    const ids = events.filter((e) => e.event.type === "status" && !have.has(e.sensorId)).map((e) => e.sensorId);
+    // Its status, or its connect: the gateway reports the connect first, often in an earlier batch than the birth
+    // status, and a new sensor's first connection would otherwise be dropped (its connected_at missing).
+    const registers = (e: SensorEvent) =>
+      e.event.type === "status" || (e.event.type === "connection" && e.event.connected);
+    const ids = events.filter((e) => registers(e) && !have.has(e.sensorId)).map((e) => e.sensorId);
     return [...new Set(ids)].sort();
   }
 

@@ -78,7 +78,7 @@ const sensorRecordSchema = z.object({
   model: z.string().nullable(),
   firmware: z.string().nullable(),
   metadata: z.record(z.string(), z.unknown()),
-  registered_by: z.enum(["api", "auto"]).describe("api: POST /api/sensors; auto: its first status message"),
+  registered_by: z.enum(["api", "auto"]).describe("api: POST /api/sensors; auto: its first connect or status message"),
   created_at: time(),
   updated_at: time(),
   last_seen: time("last time anything was heard from it (accurate to a few seconds)").nullable(),
