@@ -294,6 +294,23 @@ export function busConformance(name: string, makeHarness: () => Promise<Conforma
       expect((await h.read(q.name)).map((m) => m.content.toString())).toEqual(["a", "b", "c"]);
     });
 
+    it("declare removes a queue's retired bindings: their messages no longer reach it, and declaring again is fine", async () => {
+      const q = queueFor("retired", { bindings: ["retired.a", "retired.b"] });
+      await bus.declare([q]);
+      await bus.publish("retired.a", body("a1"), { messageId: "rb1" });
+      await bus.publish("retired.b", body("b1"), { messageId: "rb2" });
+      expect((await h.read(q.name)).map((m) => m.content.toString())).toEqual(["a1", "b1"]);
+      const upgraded = { ...q, bindings: ["retired.b"], retiredBindings: ["retired.a"] };
+      await bus.declare([upgraded]);
+      const unroutable = await publishError(bus.publish("retired.a", body("a2"), { messageId: "rb3" }));
+      expect(unroutable.code).toBe("unroutable");
+      await bus.publish("retired.b", body("b2"), { messageId: "rb4" });
+      // The retired binding is gone already: declaring again is a no-op.
+      await bus.declare([upgraded]);
+      await bus.publish("retired.b", body("b3"), { messageId: "rb5" });
+      expect((await h.read(q.name)).map((m) => m.content.toString())).toEqual(["b2", "b3"]);
+    });
+
     it("appends what is published to a log's bindings, with offsets every reader shares, from any offset", async () => {
       const log = logFor("offsets");
       await bus.declareLog(log);

@@ -32,8 +32,8 @@ export type Subscription = {
  * The message bus as the services see it. RabbitBus is the production implementation; MemoryBus keeps the same
  * semantics in one process (unit tests, and later an embedded bus). One conformance suite holds both to the contract:
  *
- * - declare: the platform exchanges, the dead-letter queue and the given queues with their bindings (idempotent,
- *   and in force again after every reconnect);
+ * - declare: the platform exchanges, the dead-letter queue and the given queues with their bindings, less their
+ *   retired bindings (idempotent, and in force again after every reconnect);
  * - publish: resolves only once the broker has the message in at least one queue; a message no queue takes
  *   (mandatory, the default), a full queue (reject-publish) or a lost connection reject it with a PublishError;
  * - consume: manual acks; whatever is not acked when the channel goes comes again, marked redelivered; a delivery

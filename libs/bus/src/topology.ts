@@ -8,6 +8,11 @@ export type QueueSpec = {
   name: string;
   /** Binding keys on the sensor_streaming exchange. */
   bindings: readonly string[];
+  /**
+   * Binding keys this queue had in earlier versions and must lose: declare removes them (idempotent: a binding
+   * that is not there is fine), so an upgraded deployment stops routing those messages into it.
+   */
+  retiredBindings?: readonly string[];
   /** Messages the queue holds before it refuses publishes (the gateway then withholds PUBACKs). */
   maxLength: number;
   /** Redeliveries before RabbitMQ dead-letters a message that keeps failing (set explicitly: 3.x and 4.x differ). */
@@ -66,6 +71,11 @@ export const QUEUES = {
   logsPurge: { name: "logs.purge", bindings: ["*.deleted"], maxLength: 100_000, deliveryLimit: 20 },
 } as const satisfies Record<string, QueueSpec>;
 
+/** The retired binding keys declare removes: those a queue no longer lists in its bindings (a key in both stays). */
+export function retiredKeys(q: QueueSpec): string[] {
+  return (q.retiredBindings ?? []).filter((key) => !q.bindings.includes(key));
+}
+
 export function queueArguments(q: QueueSpec): Record<string, unknown> {
   if (q.overflow === "drop-head") {
     return {
@@ -110,6 +120,8 @@ export async function declareTopology(ch: Channel, queues: readonly QueueSpec[])
     if (q.transient) await ch.assertQueue(q.name, transientQueueOptions(q));
     else await ch.assertQueue(q.name, { durable: true, arguments: queueArguments(q) });
     for (const key of q.bindings) await ch.bindQueue(q.name, EXCHANGE, key);
+    // RabbitMQ answers unbind-ok for a binding that is not there (checked on 3.10), so this stays idempotent.
+    for (const key of retiredKeys(q)) await ch.unbindQueue(q.name, EXCHANGE, key);
   }
 }
 

@@ -6,7 +6,7 @@ import { type DeadLetter, deadLetterHeaders } from "../dead-letter.js";
 import type { LogReader, LogSpec, ReadLogOptions } from "../log.js";
 import type { Bus, ConsumeOptions, Subscription } from "../port.js";
 import { PublishError, type PublishOptions, publishHeaders } from "../publisher.js";
-import { DEAD_LETTER_QUEUE, type QueueSpec } from "../topology.js";
+import { DEAD_LETTER_QUEUE, type QueueSpec, retiredKeys } from "../topology.js";
 import { MemoryLog } from "./memory-log.js";
 import { type DeathReason, type MemoryChannel, MemoryQueue, type StoredMessage } from "./memory-queue.js";
 import { topicMatches } from "./topic-match.js";
@@ -61,6 +61,7 @@ export class MemoryBus implements Bus {
       } else if (q.overflow === "drop-head") this.#queue(q.name, q.maxLength, "drop-head", q.deliveryLimit, undefined);
       else this.#queue(q.name, q.maxLength, "reject-publish", q.deliveryLimit, DEAD_LETTER_EXCHANGE);
       for (const key of q.bindings) this.#bind(EXCHANGE, q.name, key);
+      for (const key of retiredKeys(q)) this.#unbind(EXCHANGE, q.name, key);
     }
   }
 
@@ -224,6 +225,11 @@ export class MemoryBus implements Bus {
   #bind(exchange: string, queue: string, pattern: string): void {
     const dup = this.#bindings.some((b) => b.exchange === exchange && b.queue === queue && b.pattern === pattern);
     if (!dup) this.#bindings.push({ exchange, queue, pattern });
+  }
+
+  #unbind(exchange: string, queue: string, pattern: string): void {
+    const i = this.#bindings.findIndex((b) => b.exchange === exchange && b.queue === queue && b.pattern === pattern);
+    if (i >= 0) this.#bindings.splice(i, 1);
   }
 
   #route(exchange: string, routingKey: string): MemoryQueue[] {

@@ -1,5 +1,5 @@
 import { DEAD_LETTER_EXCHANGE, EXCHANGE } from "@sensorstream/contracts";
-import { DEAD_LETTER_QUEUE, type QueueSpec } from "../topology.js";
+import { DEAD_LETTER_QUEUE, type QueueSpec, retiredKeys } from "../topology.js";
 import { SESSION_OF } from "./schema.js";
 import type { Queryable } from "./sql.js";
 
@@ -43,6 +43,7 @@ const settingsOf = (q: QueueSpec, session: string): Settings =>
  * Declares the dead-letter queue and the given queues with their bindings, in the caller's transaction. As on
  * RabbitMQ: idempotent, a queue's arguments cannot change (PRECONDITION_FAILED), and a transient queue belongs to
  * the session that declared it (RESOURCE_LOCKED for another live one; a dead owner's queue is taken over afresh).
+ * A queue's retired bindings are deleted (none there is fine).
  */
 export async function declareQueues(db: Queryable, queues: QueueSpec[], session: string): Promise<void> {
   await upsert(db, DEAD_LETTER_QUEUE, {
@@ -56,6 +57,7 @@ export async function declareQueues(db: Queryable, queues: QueueSpec[], session:
   for (const q of queues) {
     await upsert(db, q.name, settingsOf(q, session));
     await bind(db, EXCHANGE, q.name, q.bindings);
+    await unbind(db, EXCHANGE, q.name, retiredKeys(q));
   }
 }
 
@@ -97,4 +99,13 @@ async function bind(db: Queryable, exchange: string, queue: string, patterns: re
      ON CONFLICT DO NOTHING`,
     [exchange, queue, patterns],
   );
+}
+
+async function unbind(db: Queryable, exchange: string, queue: string, patterns: readonly string[]): Promise<void> {
+  if (patterns.length === 0) return;
+  await db.query("DELETE FROM bus.bindings WHERE exchange = $1 AND queue = $2 AND pattern = ANY($3::text[])", [
+    exchange,
+    queue,
+    patterns,
+  ]);
 }
