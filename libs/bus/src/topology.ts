@@ -1,4 +1,4 @@
-import { DEAD_LETTER_EXCHANGE, EXCHANGE } from "@sensorstream/contracts";
+import { DEAD_LETTER_EXCHANGE, EXCHANGE, READINGS_BRIDGED_ROUTING_KEY } from "@sensorstream/contracts";
 import type { Channel } from "amqplib";
 import type { LogSpec } from "./log.js";
 
@@ -59,9 +59,11 @@ export const QUEUES = {
   // The alarm service's own copy of every reading: alarms are evaluated independently of the ingesters (a slow
   // database write of measurements does not delay an alert, and the other way round). Replicas compete on it.
   // drop-head: if the alarm service is down long enough to fill it, its oldest readings go, and ingestion goes on.
+  // It takes the gateways' readings.bridged (a turn's data messages in one message), no longer every *.data message.
   alarmsInput: {
     name: "alarms.input",
-    bindings: ["*.data"],
+    bindings: [READINGS_BRIDGED_ROUTING_KEY],
+    retiredBindings: ["*.data"],
     maxLength: 5_000_000,
     deliveryLimit: 20,
     overflow: "drop-head",

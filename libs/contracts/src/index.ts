@@ -1,3 +1,4 @@
+export { bridgedReadingsBody, parseBridgedReadings, READINGS_BRIDGED_ROUTING_KEY } from "./bridged-readings.js";
 export { parseBusMessage } from "./bus-messages.js";
 export { type CommandDelivered, commandDeliveredRoutingKey, commandDeliveredSchema } from "./command-delivery.js";
 export {

@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import { createPool, type Pool } from "@sensorstream/db";
 import type { Health, Logger, Registry } from "@sensorstream/runtime";
 import { Aedes } from "aedes";
+import { BridgedReadings } from "./adapters/bridged-readings.js";
 import { ConnectGate } from "./adapters/connect-gate.js";
 import { CredentialDirectory } from "./adapters/directory.js";
 import { openGatewayBus } from "./adapters/gateway-bus.js";
@@ -125,6 +126,7 @@ export async function startGateway(config: GatewaySettings, deps: GatewayDeps): 
   const publishes = new PublishHandler({
     sessions,
     publisher,
+    bridged: new BridgedReadings({ publisher, newId }),
     deadLetters,
     activity,
     metrics,

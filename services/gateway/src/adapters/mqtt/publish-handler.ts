@@ -3,6 +3,7 @@ import type { Aedes, Client, PublishPacket } from "aedes";
 import { isPlatformTopic } from "../../core/access.js";
 import type { ActivityTracker } from "../../core/activity.js";
 import { decide } from "../../core/bridge.js";
+import type { BridgedReadings } from "../bridged-readings.js";
 import type { DeadLetters, Publisher } from "../gateway-bus.js";
 import type { GatewayMetrics } from "../metrics.js";
 import type { Sessions } from "../sessions.js";
@@ -10,6 +11,8 @@ import type { Sessions } from "../sessions.js";
 export type PublishOptions = {
   sessions: Sessions;
   publisher: Publisher;
+  /** The alarm service's copy of data messages, one readings.bridged message per turn. */
+  bridged: BridgedReadings;
   deadLetters: DeadLetters;
   activity: ActivityTracker;
   metrics: GatewayMetrics;
@@ -114,7 +117,9 @@ export class PublishHandler {
       connectedAtUs: session?.connectedAtUs,
     });
     if (d.action === "publish") {
-      await o.publisher.publish(d.routingKey, d.body, { messageId: msgId });
+      const sent = o.publisher.publish(d.routingKey, d.body, { messageId: msgId });
+      // A data message is acknowledged once both its own publish and the turn's readings.bridged are confirmed.
+      await (d.kind === "data" ? Promise.all([sent, o.bridged.add(d.body)]) : sent);
       o.metrics.messages.inc({ kind: d.kind, outcome: "ok" });
       if (d.kind === "data") o.metrics.readings.inc(d.readings);
       // Heard from at receive time (not confirm time); a Last Will is the broker speaking for a dead client.
