@@ -61,6 +61,7 @@ const NO_OFFLINE_SCHEMA = new Set([
   "rabbitmq.com/v1beta1/RabbitmqCluster",
   "rabbitmq.com/v1beta1/User",
   "rabbitmq.com/v1beta1/Permission",
+  "rabbitmq.com/v1beta1/Policy",
 ]);
 
 /** Created by the RabbitMQ Cluster Operator, never by these manifests. */

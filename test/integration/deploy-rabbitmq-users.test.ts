@@ -77,6 +77,7 @@ async function rabbitmqctl(args: string[], input?: string): Promise<void> {
 
 let vhost: TestVhost;
 let permissions: Obj[] = [];
+let policies: Obj[] = [];
 const connections: ChannelModel[] = [];
 
 async function channelAs(svc: string): Promise<ConfirmChannel> {
@@ -115,7 +116,9 @@ const publishConfirmed = (ch: ConfirmChannel, exchange: string, key: string) =>
 describeRabbitMq("RabbitMQ users per service (users.yaml on a real broker)", () => {
   beforeAll(async () => {
     if (!kubectlPath()) throw new Error(KUBECTL_MISSING);
-    permissions = byKind(kustomize(at("k8s/overlays/prod")), "Permission");
+    const objects = kustomize(at("k8s/overlays/prod"));
+    permissions = byKind(objects, "Permission");
+    policies = byKind(objects, "Policy");
     vhost = await createTestVhost("deploy_users");
     const name = new URL(vhost.url).pathname.slice(1);
     const services = permissions.map(
@@ -129,6 +132,14 @@ describeRabbitMq("RabbitMQ users per service (users.yaml on a real broker)", () 
           password_hash: passwordHash(PASSWORD),
           hashing_algorithm: "rabbit_password_hashing_sha256",
           tags: [],
+        })),
+        policies: policies.map((p) => ({
+          vhost: decodeURIComponent(name),
+          name: asString(dig(p, "spec", "name")),
+          pattern: asString(dig(p, "spec", "pattern")),
+          "apply-to": asString(dig(p, "spec", "applyTo")),
+          priority: dig(p, "spec", "priority") ?? 0,
+          definition: dig(p, "spec", "definition"),
         })),
         permissions: permissions.map((p, i) => ({
           user: userOf(services[i] ?? ""),
@@ -172,6 +183,25 @@ describeRabbitMq("RabbitMQ users per service (users.yaml on a real broker)", () 
       if (svc in DECLARES) expect(deadLetter, `${svc} dead letters`).toBe("ok");
       else expect(deadLetter, `${svc} dead letters`).toMatch(/ACCESS_REFUSED|403/);
     }
+  });
+
+  it("bounds alarms.input's bytes with a policy (its arguments count messages and cannot change in place)", async () => {
+    expect(policies.map((p) => [dig(p, "spec", "vhost"), dig(p, "spec", "applyTo")])).toStrictEqual([["/", "queues"]]);
+    expect(dig(policies[0] ?? {}, "spec", "definition", "max-length-bytes")).toBeGreaterThan(0);
+    expect(await attempt("alarm", (ch) => declareTopology(ch, [QUEUES.alarmsInput]))).toBe("ok");
+    const { stdout } = await run("rabbitmqctl", [
+      "--quiet",
+      "list_queues",
+      "-p",
+      decodeURIComponent(new URL(vhost.url).pathname.slice(1)),
+      "name",
+      "policy",
+    ]);
+    const rows = stdout.split("\n").filter((l) => l.trim() !== "" && l !== "name\tpolicy");
+    const applied = new Map(rows.map((l) => l.split("\t") as [string, string]));
+    expect(applied.get(QUEUES.alarmsInput.name)).toBe(asString(dig(policies[0] ?? {}, "spec", "name")));
+    // No other queue of the platform is touched by it.
+    for (const [queue, policy] of applied) if (queue !== QUEUES.alarmsInput.name) expect(policy ?? "", queue).toBe("");
   });
 
   it("refuses a service another service's queue", async () => {
