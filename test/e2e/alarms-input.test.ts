@@ -3,6 +3,7 @@ import { AlarmAdmin, ruleInputSchema } from "@sensorstream/alarms";
 import { declareTopology, QUEUES } from "@sensorstream/bus";
 import { migrate } from "@sensorstream/db";
 import { type Gateway, gatewayService } from "@sensorstream/gateway";
+import { measurementIngesterService } from "@sensorstream/measurement-ingester";
 import { silentLogger } from "@sensorstream/runtime";
 import amqp from "amqplib";
 import mqtt from "mqtt";
@@ -13,17 +14,19 @@ import { createTestDatabase, type TestDatabase } from "../fixtures/pg.js";
 import { describeRabbitMq } from "../fixtures/rabbitmq-only.js";
 import { type StartedService, startService } from "../fixtures/services.js";
 import { waitFor } from "../fixtures/wait.js";
-import { gatewayEnv, publishDirect } from "./harness.js";
+import { gatewayEnv, ingesterEnv, publishDirect } from "./harness.js";
 
-/** What the gateway publishes for the alarm service, seen from a test queue bound like alarms.input. */
+/** What the gateway publishes for the platform, seen from a test queue bound like alarms.input and measurements. */
 const TAP = "test.bridged";
+/** A queue of one's own bound to the per-sensor copies (sensor_<id>.data, PER_SENSOR_DATA). */
+const OWN = "test.own";
 const T0 = Date.parse("2026-11-30T03:00:00Z");
 
 /**
  * The alarm service's input (docs/alarms.md): the gateway's readings.bridged messages, one per turn, holding that
  * turn's data messages byte for byte and in order; and an upgrade from an alarms.input bound to *.data.
  */
-describeRabbitMq("the alarm service's input: readings.bridged", () => {
+describeRabbitMq("readings.bridged: how the measurement ingesters and the alarm service get readings", () => {
   let vhost: TestVhost;
   let db: TestDatabase;
   let pool: pg.Pool;
@@ -87,11 +90,45 @@ describeRabbitMq("the alarm service's input: readings.bridged", () => {
     alarm = undefined;
   });
 
+  it("an upgraded measurements queue loses its *.data binding; the ingester stores what was left in it", async () => {
+    // measurements as the release before declared it: bound to *.data, with a data message waiting in it.
+    const conn = await amqp.connect(vhost.url);
+    const ch = await conn.createChannel();
+    await declareTopology(ch, [{ ...QUEUES.measurements, bindings: ["*.data"], retiredBindings: [] }]);
+    await conn.close();
+    const data = (sensor: string) => ({
+      key: `sensor_${sensor}.data`,
+      body: {
+        msg_id: `m-${sensor}`,
+        sensor_id: sensor,
+        received_at: new Date(T0).toISOString(),
+        readings: [{ time: new Date(T0).toISOString(), values: { temp_c: 1 } }],
+      },
+    });
+    await publishDirect(vhost.url, [data("m-left-over")]);
+    expect(await vhost.queueDepth(QUEUES.measurements.name)).toBe(1);
+    const ingester = await startService(measurementIngesterService, ingesterEnv(vhost.url, db.url));
+    const rows = async (sensor: string) =>
+      (await pool.query("SELECT 1 FROM measurements WHERE sensor_id = $1", [sensor])).rowCount;
+    try {
+      await waitFor(async () => (await rows("m-left-over")) === 1, { message: "the message left over was not stored" });
+      // *.data no longer reaches it; readings.bridged does. The second arrives after the first would have (one queue).
+      await publishDirect(vhost.url, [data("m-direct")]);
+      await publishDirect(vhost.url, [{ key: "readings.bridged", body: [data("m-bridged").body] }]);
+      await waitFor(async () => (await rows("m-bridged")) === 1, { message: "readings.bridged was not stored" });
+      expect(await rows("m-direct")).toBe(0);
+    } finally {
+      await ingester.stop();
+    }
+  });
+
   it("the gateway sends each turn's data messages as one readings.bridged message, in order, and PUBACKs after it", async () => {
     const conn = await amqp.connect(vhost.url);
     const ch = await conn.createChannel();
     await ch.assertQueue(TAP, { durable: false });
     await ch.bindQueue(TAP, "sensor_streaming", "readings.bridged");
+    await ch.assertQueue(OWN, { durable: false });
+    await ch.bindQueue(OWN, "sensor_streaming", "*.data");
     gateway = await startService(gatewayService, await gatewayEnv(vhost.url, db.url));
     const clients = await Promise.all(
       ["pump-1", "pump-2"].map((id) =>
@@ -110,14 +147,18 @@ describeRabbitMq("the alarm service's input: readings.bridged", () => {
         ),
       );
       // Every PUBACKed reading is already in a confirmed readings.bridged message.
-      const bridged = (await vhost.readQueue(TAP)).map((m) => JSON.parse(m.content.toString()) as unknown[]);
-      const stored = (await vhost.readQueue(QUEUES.measurements.name)).map((m) => m.content.toString());
-      expect(stored).toHaveLength(40);
+      const tapped = (await vhost.readQueue(TAP)).map((m) => m.content.toString());
+      const bridged = tapped.map((b) => JSON.parse(b) as unknown[]);
       expect(bridged.length).toBeLessThan(40);
+      // The ingesters' queue holds the same messages.
+      const measurements = (await vhost.readQueue(QUEUES.measurements.name)).map((m) => m.content.toString());
+      expect(measurements).toStrictEqual(tapped);
+      // And every data message went out on its own too, as sensor_<id>.data (PER_SENSOR_DATA), byte for byte.
+      const own = (await vhost.readQueue(OWN)).map((m) => m.content.toString());
+      expect(own).toHaveLength(40);
       const all = bridged.flat() as { sensor_id: string; readings: { values: { temp_c: number } }[] }[];
-      // Byte for byte the messages the ingester gets.
       expect(new Set(all.map((m) => JSON.stringify(m)))).toStrictEqual(
-        new Set(stored.map((s) => JSON.stringify(JSON.parse(s)))),
+        new Set(own.map((s) => JSON.stringify(JSON.parse(s)))),
       );
       for (const sensor of ["pump-1", "pump-2"]) {
         const values = all.filter((m) => m.sensor_id === sensor).map((m) => m.readings[0]?.values.temp_c);

@@ -136,8 +136,11 @@ describe("gateway TLS, client certificates and the PROXY protocol", () => {
     const overWss = await connect(`wss://127.0.0.1:${gateway.wssPort}/mqtt`, creds);
     await overWss.publishAsync("sensors/tls-1/data", JSON.stringify({ value: 2 }), { qos: 1 });
     await overWss.endAsync();
-    const stored = await vhost.readQueue("measurements");
-    expect(stored.map((m) => JSON.parse(String(m.content)).readings[0].values.value)).toEqual([1, 2]);
+    // In the ingesters' queue as the gateway publishes data: readings.bridged, arrays of data messages.
+    const stored = (await vhost.readQueue("measurements")).flatMap((m) => JSON.parse(String(m.content)));
+    expect(stored.map((m: { readings: { values: { value: number } }[] }) => m.readings[0]?.values.value)).toEqual([
+      1, 2,
+    ]);
     // An untrusted server certificate is refused by the client: the gateway really speaks TLS with this one.
     const { ca: _trusted, ...withoutCa } = creds;
     await expect(connect(`mqtts://127.0.0.1:${gateway.tlsPort}`, withoutCa)).rejects.toThrow(

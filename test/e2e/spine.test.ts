@@ -173,8 +173,10 @@ describeRabbitMq("telemetry spine: MQTT -> gateway -> RabbitMQ -> ingester -> Po
         ],
       }),
     );
+    // As a gateway publishes it (readings.bridged, an array of data messages), three times over.
+    const bridged = Buffer.concat([Buffer.from("["), body, Buffer.from("]")]);
     for (let n = 0; n < 3; n++)
-      ch.publish("sensor_streaming", "sensor_replay-1.data", body, { persistent: true, messageId: "replayed-1" });
+      ch.publish("sensor_streaming", "readings.bridged", bridged, { persistent: true, messageId: "replayed-1" });
     await ch.waitForConfirms();
     await conn.close();
     await waitFor(

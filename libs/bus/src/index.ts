@@ -33,6 +33,8 @@ export {
   type Outcome,
   type Parse,
   type Parsed,
+  type ParsedOne,
+  type Part,
   type PipelineObserver,
   type Reject,
   reject,

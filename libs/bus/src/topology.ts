@@ -40,7 +40,15 @@ export type QueueSpec = {
  * migration (delete and re-create, or move the setting into a policy).
  */
 export const QUEUES = {
-  measurements: { name: "measurements", bindings: ["*.data"], maxLength: 5_000_000, deliveryLimit: 20 },
+  // The gateways' readings.bridged (a turn's data messages in one message), no longer every *.data message: one queue
+  // entry per gateway turn instead of one per data message (docs/performance.md, fifth round).
+  measurements: {
+    name: "measurements",
+    bindings: [READINGS_BRIDGED_ROUTING_KEY],
+    retiredBindings: ["*.data"],
+    maxLength: 5_000_000,
+    deliveryLimit: 20,
+  },
   logs: { name: "logs", bindings: ["*.logs"], maxLength: 1_000_000, deliveryLimit: 20 },
   registry: {
     name: "registry",

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { bridgedReadingsBody, parseBridgedReadings } from "./bridged-readings.js";
+import { bridgedReadingsBody, parseBridgedElements, parseBridgedReadings } from "./bridged-readings.js";
 
 const message = (sensor: string, value: number) => ({
   msg_id: `m-${sensor}-${value}`,
@@ -27,5 +27,24 @@ describe("readings.bridged", () => {
     expect(parseBridgedReadings(bytes([]))).toMatchObject({ ok: false, error: /non-empty array/ });
     const bad = { ...message("b", 2), readings: [{ time: "yesterday", values: { temperature: 1 } }] };
     expect(parseBridgedReadings(bytes([message("a", 1), bad]))).toMatchObject({ ok: false, error: /^message 1: / });
+  });
+});
+
+describe("readings.bridged, element by element", () => {
+  it("reports each bad element on its own, with the sensor and message it names, beside the good ones", () => {
+    const bad = { ...message("b", 2), readings: [{ time: "yesterday", values: { temperature: 1 } }] };
+    const r = parseBridgedElements(bytes([message("a", 1), bad, { sensor_id: "no.dots", msg_id: 7 }, message("c", 3)]));
+    if (!r.ok) throw new Error(r.error);
+    expect(r.elements.map((e) => e.ok)).toStrictEqual([true, false, false, true]);
+    expect(r.elements[1]).toMatchObject({ ok: false, raw: bad, sensorId: "b", msgId: "m-b-2" });
+    expect(r.elements[1]?.ok === false && r.elements[1].error).toMatch(/time/);
+    expect(r.elements[2]).toMatchObject({ ok: false, sensorId: undefined, msgId: undefined });
+    expect(r.elements[3]?.ok && r.elements[3].message.sensor_id).toBe("c");
+  });
+
+  it("refuses whole only a body that is not a non-empty array", () => {
+    expect(parseBridgedElements(Buffer.from("]["))).toMatchObject({ ok: false, error: /not JSON/ });
+    expect(parseBridgedElements(bytes({}))).toMatchObject({ ok: false, error: /non-empty array/ });
+    expect(parseBridgedElements(bytes([]))).toMatchObject({ ok: false, error: /non-empty array/ });
   });
 });

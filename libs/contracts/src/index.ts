@@ -1,4 +1,10 @@
-export { bridgedReadingsBody, parseBridgedReadings, READINGS_BRIDGED_ROUTING_KEY } from "./bridged-readings.js";
+export {
+  type BridgedElement,
+  bridgedReadingsBody,
+  parseBridgedElements,
+  parseBridgedReadings,
+  READINGS_BRIDGED_ROUTING_KEY,
+} from "./bridged-readings.js";
 export { parseBusMessage } from "./bus-messages.js";
 export { type CommandDelivered, commandDeliveredRoutingKey, commandDeliveredSchema } from "./command-delivery.js";
 export {

@@ -24,6 +24,12 @@ export const gatewayConfigSchema = z.object({
   /** Read the client address from a PROXY protocol v1/v2 header (behind a load balancer that sends one). */
   MQTT_PROXY_PROTOCOL: env.flag(false),
   MAX_PAYLOAD_BYTES: env.int(256 * 1024, 64, 64 * 1024 * 1024),
+  /**
+   * Also publish every data message on its own as sensor_<id>.data (not mandatory), for queues of one's own bound to
+   * it. The platform reads readings.bridged (a gateway turn's data messages in one message); false spares the broker
+   * one publish per data message.
+   */
+  PER_SENSOR_DATA: env.flag(true),
   MQTT_MAX_CONNECTIONS: env.int(10_000, 1, 1_000_000),
   /** New connections per second allowed from one IP address (bursts of twice that). */
   MQTT_CONNECT_RATE: env.int(20, 1, 100_000),

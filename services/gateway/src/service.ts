@@ -47,6 +47,7 @@ export type GatewaySettings = Pick<
       | "MQTT_TLS_KEY_FILE"
       | "MQTT_TLS_CA_FILE"
       | "MQTT_PROXY_PROTOCOL"
+      | "PER_SENSOR_DATA"
     >
   >;
 export type GatewayDeps = {
@@ -127,6 +128,7 @@ export async function startGateway(config: GatewaySettings, deps: GatewayDeps): 
     sessions,
     publisher,
     bridged: new BridgedReadings({ publisher, newId }),
+    perSensorData: config.PER_SENSOR_DATA ?? true,
     deadLetters,
     activity,
     metrics,

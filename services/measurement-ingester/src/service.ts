@@ -1,5 +1,13 @@
-import { contractParser, QUEUES } from "@sensorstream/bus";
-import { measurementMessageSchema, microsOf } from "@sensorstream/contracts";
+import { contractParser, type Delivery, type Parsed, type Part, QUEUES } from "@sensorstream/bus";
+import {
+  type BridgedElement,
+  type MeasurementMessage,
+  measurementMessageSchema,
+  microsOf,
+  parseBridgedElements,
+  READINGS_BRIDGED_ROUTING_KEY,
+  routingKeyFor,
+} from "@sensorstream/contracts";
 import { type IngesterSettings as Common, type Ingester, type IngesterDeps, startIngester } from "@sensorstream/ingest";
 import { announceCommitted } from "./adapters/announce.js";
 import { measurementMetrics } from "./adapters/metrics.js";
@@ -15,7 +23,8 @@ export type IngesterSettings = Common & {
 };
 
 /**
- * Consumes `measurements`, writes readings in batches, acks after commit. Replicas compete on the
+ * Consumes `measurements` (the gateways' readings.bridged: one message per gateway turn, each data message in it a
+ * part of its own), writes readings in batches, acks after commit. Replicas compete on the
  * same queue; replays are harmless because every row is keyed by (sensor_id, metric, time).
  */
 export async function startMeasurementIngester(config: IngesterSettings, deps: IngesterDeps): Promise<Ingester> {
@@ -54,4 +63,32 @@ export async function startMeasurementIngester(config: IngesterSettings, deps: I
   });
 }
 
-export const parseMeasurementDelivery = contractParser(measurementMessageSchema);
+const parseOne = contractParser(measurementMessageSchema);
+
+/**
+ * A readings.bridged delivery as one part per data message (stored, refused and dead-lettered one by one, under its
+ * own sensor_<id>.data key), or a single `sensor_<id>.data` message: what `measurements` held before it was bound to
+ * readings.bridged, drained after an upgrade.
+ */
+export function parseMeasurementDelivery(d: Delivery): Parsed<MeasurementMessage> {
+  if (d.routingKey !== READINGS_BRIDGED_ROUTING_KEY) return parseOne(d);
+  const r = parseBridgedElements(d.content);
+  return r.ok ? { ok: true, parts: r.elements.map(partOf) } : r;
+}
+
+function partOf(e: BridgedElement): Part<MeasurementMessage> {
+  if (e.ok) {
+    return {
+      routingKey: routingKeyFor(e.message.sensor_id, "data"),
+      messageId: e.message.msg_id,
+      content: () => Buffer.from(JSON.stringify(e.message)),
+      parsed: e,
+    };
+  }
+  return {
+    routingKey: e.sensorId === undefined ? READINGS_BRIDGED_ROUTING_KEY : routingKeyFor(e.sensorId, "data"),
+    messageId: e.msgId,
+    content: () => Buffer.from(JSON.stringify(e.raw)),
+    parsed: { ok: false, error: e.error },
+  };
+}

@@ -31,15 +31,20 @@ export async function startConsumer<T>(o: ConsumerOptions<T>): Promise<Consumer>
   const onMessage = (raw: Delivery) => {
     setPending(pending + 1);
     const d = tracked(raw, () => setPending(pending - 1));
-    const opened = openDelivery(d, o.parse, { consumer: name, logger, versions: c.versions });
-    if (opened.ok) return runner.add(d, opened.message);
-    c.count("invalid", 1);
-    const { sensorId, reason, error } = opened;
-    const fields = { consumer: name, routing_key: d.routingKey, msg_id: d.messageId, sensor_id: sensorId };
-    logger.warn({ ...fields, reason, error }, "dead-lettering a message its contract refuses");
-    deadLetterAndAck(bus, name, d, opened, logger, stopping.signal).catch((err) =>
-      logger.warn({ err }, "could not dead-letter; the message will be redelivered"),
-    );
+    // One delivery, or one per message of a delivery that carries several (each settled on its own).
+    for (const { d: one, opened } of openDelivery(d, o.parse, { consumer: name, logger, versions: c.versions })) {
+      if (opened.ok) {
+        runner.add(one, opened.message);
+        continue;
+      }
+      c.count("invalid", 1);
+      const { sensorId, reason, error } = opened;
+      const fields = { consumer: name, routing_key: one.routingKey, msg_id: one.messageId, sensor_id: sensorId };
+      logger.warn({ ...fields, reason, error }, "dead-lettering a message its contract refuses");
+      deadLetterAndAck(bus, name, one, opened, logger, stopping.signal).catch((err) =>
+        logger.warn({ err }, "could not dead-letter; the message will be redelivered"),
+      );
+    }
   };
   const sub: Subscription = await bus.consume({
     queue: o.queue.name,

@@ -1,8 +1,9 @@
 import { SCHEMA_VERSION_HEADER } from "@sensorstream/contracts";
 import { createRegistry, type Registry } from "@sensorstream/runtime";
+import type { Delivery } from "../consumer.js";
 import { MemoryBus } from "../memory/memory-bus.js";
 import type { QueueSpec } from "../topology.js";
-import type { Parse } from "./types.js";
+import type { ParsedOne } from "./types.js";
 
 /** Helpers for the pipeline's unit tests (not exported from the lib). */
 export const QUEUE: QueueSpec = { name: "work", bindings: ["*.data"], maxLength: 1_000, deliveryLimit: 20 };
@@ -10,7 +11,7 @@ export const QUEUE: QueueSpec = { name: "work", bindings: ["*.data"], maxLength:
 export type Body = { sensor_id: string; msg_id: string; n: number };
 
 /** A minimal contract: JSON with a sensor_id that matches the routing key and a numeric n. */
-export const parseBody: Parse<Body> = (d) => {
+export const parseBody = (d: Delivery): ParsedOne<Body> => {
   let json: unknown;
   try {
     json = JSON.parse(d.content.toString("utf8"));

@@ -2,8 +2,26 @@ import type { RejectReason } from "@sensorstream/contracts";
 import type { Logger } from "@sensorstream/runtime";
 import type { Delivery } from "../consumer.js";
 
-/** The result of parsing a delivery with its contract. A failure is dead-lettered (reason default invalid_payload). */
-export type Parsed<T> = { ok: true; message: T } | { ok: false; error: string; reason?: RejectReason };
+/** The result of parsing one message with its contract. A failure is dead-lettered (reason default invalid_payload). */
+export type ParsedOne<T> = { ok: true; message: T } | { ok: false; error: string; reason?: RejectReason };
+
+/**
+ * One message of a delivery that carries several (readings.bridged: a gateway's data messages of one turn). Each part
+ * goes through the pipeline as if it had come alone: parsed, batched, bisected and dead-lettered on its own (its dead
+ * letter holds its own bytes under its own routing key), so a bad one never takes the good ones beside it along. The
+ * delivery is acked once every part is settled.
+ */
+export type Part<T> = {
+  /** As if the part had been published alone (e.g. sensor_<id>.data): what its dead letter and logs name. */
+  routingKey: string;
+  messageId: string | undefined;
+  /** The part's own bytes, built only for its dead letter. */
+  content: () => Buffer;
+  parsed: ParsedOne<T>;
+};
+
+/** The result of parsing a delivery: one message, a failure, or the parts of a delivery that carries several. */
+export type Parsed<T> = ParsedOne<T> | { ok: true; parts: readonly Part<T>[] };
 
 /** Parses one delivery; never throws. */
 export type Parse<T> = (d: Delivery) => Parsed<T>;

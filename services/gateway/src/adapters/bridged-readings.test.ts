@@ -32,7 +32,8 @@ describe("BridgedReadings", () => {
     expect(p.sent).toHaveLength(0);
     turn?.();
     expect(p.sent.map((s) => [s.key, s.body, s.mandatory])).toStrictEqual([
-      ["readings.bridged", [{ n: 1 }, { n: 2 }, { n: 3 }], false],
+      // Mandatory (the default): the platform's queues must take it, or the devices get no PUBACK.
+      ["readings.bridged", [{ n: 1 }, { n: 2 }, { n: 3 }], undefined],
     ]);
     await Promise.resolve();
     expect(confirmed).toBe(0);

@@ -5,14 +5,18 @@ type Waiter = { resolve: () => void; reject: (err: unknown) => void };
 
 /** A readings.bridged message holds at most this many data messages… */
 const MAX_MESSAGES = 512;
-/** …and about this many bytes (one data message is at most MAX_PAYLOAD_BYTES-ish on its own). */
-const MAX_BYTES = 512 * 1024;
+/**
+ * …and about this many bytes (a larger data message, up to MAX_PAYLOAD_BYTES, goes alone). It bounds what a consumer's
+ * prefetch holds: PREFETCH deliveries of at most max(64 KiB, MAX_PAYLOAD_BYTES), as with single data messages.
+ */
+const MAX_BYTES = 64 * 1024;
 
 /**
- * The alarm service's copy of the data path: the data messages bridged in one turn of the event loop go out as one
- * readings.bridged message (in the order they were bridged), instead of a second queue entry per message. `add`
- * resolves once that message is confirmed; the publish handler PUBACKs a data publish only after both its own
- * `.data` publish and this resolved. Not mandatory: with no alarm service bound, nobody needs it.
+ * The data path as the platform's consumers read it (the measurement ingesters and the alarm service): the data
+ * messages bridged in one turn of the event loop go out as one readings.bridged message (in the order they were
+ * bridged), one queue entry per turn instead of one per data message. `add` resolves once that message is
+ * confirmed; the publish handler PUBACKs a data publish only after this resolved. Mandatory: if no queue took it
+ * (a broker without the platform's queues), the publish fails and the devices get no PUBACK.
  */
 export class BridgedReadings {
   #bodies: Buffer[] = [];
@@ -51,7 +55,7 @@ export class BridgedReadings {
     this.#bodies = [];
     this.#waiters = [];
     this.#bytes = 0;
-    this.o.publisher.publish(READINGS_BRIDGED_ROUTING_KEY, body, { messageId: this.o.newId(), mandatory: false }).then(
+    this.o.publisher.publish(READINGS_BRIDGED_ROUTING_KEY, body, { messageId: this.o.newId() }).then(
       () => {
         for (const w of waiters) w.resolve();
       },

@@ -10,15 +10,18 @@ import { PublishHandler } from "./publish-handler.js";
 /** A hand-written publisher whose publishes settle when the test says, per routing key. */
 function heldPublisher() {
   const held = new Map<string, (() => void)[]>();
+  const mandatory = new Map<string, boolean | undefined>();
   return {
     keys: () => [...held.keys()],
+    mandatory: (key: string) => mandatory.get(key),
     release: (key: string) => {
       for (const r of held.get(key) ?? []) r();
       held.delete(key);
     },
     publisher: {
-      publish: (key: string) =>
+      publish: (key: string, _content: Buffer, o: { mandatory?: boolean }) =>
         new Promise<void>((resolve) => {
+          mandatory.set(key, o.mandatory);
           held.set(key, [...(held.get(key) ?? []), resolve]);
         }),
     },
@@ -26,13 +29,14 @@ function heldPublisher() {
 }
 
 /** The handler installed on a stand-in broker: authorizePublish is what aedes calls before it sends the PUBACK. */
-function handler(p: ReturnType<typeof heldPublisher>) {
+function handler(p: ReturnType<typeof heldPublisher>, perSensorData = true) {
   let turn: (() => void) | undefined;
   const broker = { publish: () => {} } as unknown as Aedes;
   new PublishHandler({
     sessions: new Sessions(),
     publisher: p.publisher,
     bridged: new BridgedReadings({ publisher: p.publisher, newId: () => "b-1", schedule: (f) => (turn = f) }),
+    perSensorData,
     deadLetters: { publish: async () => {} },
     activity: new ActivityTracker(),
     metrics: gatewayMetrics(createRegistry({ defaultMetrics: false })),
@@ -62,7 +66,21 @@ describe("PublishHandler", () => {
     const data = h.authorized("sensors/pump-1/data", '{"value": 1}');
     h.endTurn();
     expect(p.keys().sort()).toStrictEqual(["readings.bridged", "sensor_pump-1.data"]);
+    // The record is readings.bridged (mandatory); the message on its own is for queues of one's own.
+    expect(p.mandatory("readings.bridged")).toBeUndefined();
+    expect(p.mandatory("sensor_pump-1.data")).toBe(false);
     p.release("sensor_pump-1.data");
+    expect(await settled(data)).toBe(false);
+    p.release("readings.bridged");
+    expect(await data).toBeNull();
+  });
+
+  it("with PER_SENSOR_DATA=false publishes data only in readings.bridged, and authorizes once that is confirmed", async () => {
+    const p = heldPublisher();
+    const h = handler(p, false);
+    const data = h.authorized("sensors/pump-1/data", '{"value": 1}');
+    h.endTurn();
+    expect(p.keys()).toStrictEqual(["readings.bridged"]);
     expect(await settled(data)).toBe(false);
     p.release("readings.bridged");
     expect(await data).toBeNull();

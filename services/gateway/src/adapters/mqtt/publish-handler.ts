@@ -11,8 +11,10 @@ import type { Sessions } from "../sessions.js";
 export type PublishOptions = {
   sessions: Sessions;
   publisher: Publisher;
-  /** The alarm service's copy of data messages, one readings.bridged message per turn. */
+  /** Data messages as the platform reads them: one readings.bridged message per turn (the record). */
   bridged: BridgedReadings;
+  /** Also publish each data message on its own as sensor_<id>.data (PER_SENSOR_DATA), for queues of one's own. */
+  perSensorData: boolean;
   deadLetters: DeadLetters;
   activity: ActivityTracker;
   metrics: GatewayMetrics;
@@ -117,9 +119,15 @@ export class PublishHandler {
       connectedAtUs: session?.connectedAtUs,
     });
     if (d.action === "publish") {
-      const sent = o.publisher.publish(d.routingKey, d.body, { messageId: msgId });
-      // A data message is acknowledged once both its own publish and the turn's readings.bridged are confirmed.
-      await (d.kind === "data" ? Promise.all([sent, o.bridged.add(d.body)]) : sent);
+      if (d.kind !== "data") await o.publisher.publish(d.routingKey, d.body, { messageId: msgId });
+      else if (!o.perSensorData) await o.bridged.add(d.body);
+      else {
+        // The record is the turn's readings.bridged (mandatory: the platform's queues take it). The message on its own
+        // is for queues of the operator's own: not mandatory, as no queue of the platform is bound to it. Acknowledged
+        // once both are confirmed, so such a queue gets every acknowledged reading too.
+        const copy = o.publisher.publish(d.routingKey, d.body, { messageId: msgId, mandatory: false });
+        await Promise.all([copy, o.bridged.add(d.body)]);
+      }
       o.metrics.messages.inc({ kind: d.kind, outcome: "ok" });
       if (d.kind === "data") o.metrics.readings.inc(d.readings);
       // Heard from at receive time (not confirm time); a Last Will is the broker speaking for a dead client.
