@@ -185,10 +185,11 @@ describeRabbitMq("RabbitMQ users per service (users.yaml on a real broker)", () 
     }
   });
 
-  it("bounds alarms.input's bytes with a policy (its arguments count messages and cannot change in place)", async () => {
+  it("bounds the bytes of the queues of readings.bridged with a policy (their arguments count messages)", async () => {
     expect(policies.map((p) => [dig(p, "spec", "vhost"), dig(p, "spec", "applyTo")])).toStrictEqual([["/", "queues"]]);
     expect(dig(policies[0] ?? {}, "spec", "definition", "max-length-bytes")).toBeGreaterThan(0);
     expect(await attempt("alarm", (ch) => declareTopology(ch, [QUEUES.alarmsInput]))).toBe("ok");
+    expect(await attempt("measurement-ingester", (ch) => declareTopology(ch, [QUEUES.measurements]))).toBe("ok");
     const { stdout } = await run("rabbitmqctl", [
       "--quiet",
       "list_queues",
@@ -199,9 +200,10 @@ describeRabbitMq("RabbitMQ users per service (users.yaml on a real broker)", () 
     ]);
     const rows = stdout.split("\n").filter((l) => l.trim() !== "" && l !== "name\tpolicy");
     const applied = new Map(rows.map((l) => l.split("\t") as [string, string]));
-    expect(applied.get(QUEUES.alarmsInput.name)).toBe(asString(dig(policies[0] ?? {}, "spec", "name")));
+    const bounded: string[] = [QUEUES.alarmsInput.name, QUEUES.measurements.name];
+    for (const q of bounded) expect(applied.get(q), q).toBe(asString(dig(policies[0] ?? {}, "spec", "name")));
     // No other queue of the platform is touched by it.
-    for (const [queue, policy] of applied) if (queue !== QUEUES.alarmsInput.name) expect(policy ?? "", queue).toBe("");
+    for (const [queue, policy] of applied) if (!bounded.includes(queue)) expect(policy ?? "", queue).toBe("");
   });
 
   it("refuses a service another service's queue", async () => {

@@ -20,7 +20,7 @@ export {
 export { MemoryBus, type MemoryBusOptions } from "./memory/memory-bus.js";
 export { isEmbeddedBusUrl, type OpenBusOptions, openBus } from "./open-bus.js";
 export { PgBus, type PgBusOptions } from "./pg/pg-bus.js";
-export { contractParser } from "./pipeline/contract-parser.js";
+export { contractParser, readingsParser } from "./pipeline/contract-parser.js";
 export { PermanentError } from "./pipeline/errors.js";
 export type { BatchOptions, Consumer, ConsumerOptions, SingleOptions } from "./pipeline/options.js";
 export { startConsumer } from "./pipeline/start-consumer.js";

@@ -79,17 +79,3 @@ function namesOf(raw: unknown): { sensorId: string | undefined; msgId: string | 
     msgId: typeof o.msg_id === "string" ? o.msg_id : undefined,
   };
 }
-
-/** Parses a readings.bridged body: every element must be a valid measurement message, or the whole is refused. */
-export function parseBridgedReadings(
-  content: Uint8Array,
-): { ok: true; messages: MeasurementMessage[] } | { ok: false; error: string } {
-  const r = parseBridgedElements(content);
-  if (!r.ok) return r;
-  const messages: MeasurementMessage[] = [];
-  for (const [i, e] of r.elements.entries()) {
-    if (!e.ok) return { ok: false, error: `message ${i}: ${e.error}` };
-    messages.push(e.message);
-  }
-  return { ok: true, messages };
-}

@@ -2,7 +2,6 @@ export {
   type BridgedElement,
   bridgedReadingsBody,
   parseBridgedElements,
-  parseBridgedReadings,
   READINGS_BRIDGED_ROUTING_KEY,
 } from "./bridged-readings.js";
 export { parseBusMessage } from "./bus-messages.js";

@@ -1,30 +1,10 @@
-import { type Bus, type Parse, QUEUES, startConsumer } from "@sensorstream/bus";
-import {
-  type MeasurementMessage,
-  measurementMessageSchema,
-  microsOf,
-  parseBridgedReadings,
-  parseBusMessage,
-  READINGS_BRIDGED_ROUTING_KEY,
-} from "@sensorstream/contracts";
+import { type Bus, QUEUES, readingsParser, startConsumer } from "@sensorstream/bus";
+import { type MeasurementMessage, microsOf } from "@sensorstream/contracts";
 import { isPermanentDataError } from "@sensorstream/db";
 import type { Logger, Registry } from "@sensorstream/runtime";
 import type { Inbound } from "./core/gather.js";
 import { type BatchDeps, evaluateBatch } from "./handlers/evaluate-batch.js";
 import { type AlarmMetrics, countAlerts } from "./metrics.js";
-
-/**
- * A readings.bridged message (the gateway's data messages of one turn), or a single `sensor_<id>.data` message: what
- * alarms.input held before it was bound to readings.bridged, drained after an upgrade.
- */
-const parseInput: Parse<MeasurementMessage[]> = (d) => {
-  if (d.routingKey === READINGS_BRIDGED_ROUTING_KEY) {
-    const r = parseBridgedReadings(d.content);
-    return r.ok ? { ok: true, message: r.messages } : r;
-  }
-  const r = parseBusMessage(measurementMessageSchema, d.content, d.routingKey);
-  return r.ok ? { ok: true, message: [r.message] } : r;
-};
 
 /**
  * alarms.input on the bus pipeline, in batches: one transaction per batch keeps 100 rules at the ingesters' load
@@ -42,28 +22,27 @@ export function startAlarmConsumer(o: {
   onAlerts: (count: number) => void;
   onDatabase: (ok: boolean) => void;
 }) {
-  return startConsumer<MeasurementMessage[]>({
+  return startConsumer<MeasurementMessage>({
     bus: o.bus,
     name: "alarms",
     queue: QUEUES.alarmsInput,
-    parse: parseInput,
+    // readings.bridged, one part per data message (docs/bus.md); or a single data message left from before.
+    parse: readingsParser,
     prefetch: o.batch.prefetch,
     batch: {
       maxSize: o.batch.maxRows,
       flushMs: o.batch.flushMs,
-      size: (ms) => ms.reduce((n, m) => n + m.readings.length, 0),
+      size: (m) => m.readings.length,
     },
     logger: o.logger,
     registry: o.registry,
     isPermanent: isPermanentDataError,
     async handleBatch(batch) {
-      const inbound: Inbound[] = batch.flatMap((b) =>
-        b.body.map((m) => ({
-          sensorId: m.sensor_id,
-          receivedUs: microsOf(m.received_at),
-          readings: m.readings.map((r) => ({ us: microsOf(r.time), values: r.values })),
-        })),
-      );
+      const inbound: Inbound[] = batch.map(({ body: m }) => ({
+        sensorId: m.sensor_id,
+        receivedUs: microsOf(m.received_at),
+        readings: m.readings.map((r) => ({ us: microsOf(r.time), values: r.values })),
+      }));
       const { alerts, evaluations } = await evaluateBatch(inbound, o.deps);
       const now = o.clock();
       let readings = 0;

@@ -1,13 +1,5 @@
-import { contractParser, type Delivery, type Parsed, type Part, QUEUES } from "@sensorstream/bus";
-import {
-  type BridgedElement,
-  type MeasurementMessage,
-  measurementMessageSchema,
-  microsOf,
-  parseBridgedElements,
-  READINGS_BRIDGED_ROUTING_KEY,
-  routingKeyFor,
-} from "@sensorstream/contracts";
+import { QUEUES, readingsParser } from "@sensorstream/bus";
+import { microsOf } from "@sensorstream/contracts";
 import { type IngesterSettings as Common, type Ingester, type IngesterDeps, startIngester } from "@sensorstream/ingest";
 import { announceCommitted } from "./adapters/announce.js";
 import { measurementMetrics } from "./adapters/metrics.js";
@@ -63,32 +55,5 @@ export async function startMeasurementIngester(config: IngesterSettings, deps: I
   });
 }
 
-const parseOne = contractParser(measurementMessageSchema);
-
-/**
- * A readings.bridged delivery as one part per data message (stored, refused and dead-lettered one by one, under its
- * own sensor_<id>.data key), or a single `sensor_<id>.data` message: what `measurements` held before it was bound to
- * readings.bridged, drained after an upgrade.
- */
-export function parseMeasurementDelivery(d: Delivery): Parsed<MeasurementMessage> {
-  if (d.routingKey !== READINGS_BRIDGED_ROUTING_KEY) return parseOne(d);
-  const r = parseBridgedElements(d.content);
-  return r.ok ? { ok: true, parts: r.elements.map(partOf) } : r;
-}
-
-function partOf(e: BridgedElement): Part<MeasurementMessage> {
-  if (e.ok) {
-    return {
-      routingKey: routingKeyFor(e.message.sensor_id, "data"),
-      messageId: e.message.msg_id,
-      content: () => Buffer.from(JSON.stringify(e.message)),
-      parsed: e,
-    };
-  }
-  return {
-    routingKey: e.sensorId === undefined ? READINGS_BRIDGED_ROUTING_KEY : routingKeyFor(e.sensorId, "data"),
-    messageId: e.msgId,
-    content: () => Buffer.from(JSON.stringify(e.raw)),
-    parsed: { ok: false, error: e.error },
-  };
-}
+/** readings.bridged, one part per data message (docs/bus.md); or a single data message left from before. */
+export const parseMeasurementDelivery = readingsParser;
