@@ -190,6 +190,8 @@ export async function runSaturation(o: SaturationOptions) {
       load_average_1m_between_runs: load.map((l) => Math.round((l[0] ?? 0) * 100) / 100),
       bench_process_peak_rss_mib: Math.round(process.resourceUsage().maxRSS / 1024),
       sensors: o.sensors,
+      // The platform inherits the bench's environment: say which data path was measured (docs/bus.md).
+      per_sensor_data: process.env.PER_SENSOR_DATA ?? "true (default)",
       step_s: o.stepS,
       criteria: `pass: p99 < ${o.p99LimitS} s, backlog growth <= ${o.growthLimit * 100}% of the offered load over the second half of the step, >= 95% of the offered rate acked, lost 0, duplicates 0`,
     },
