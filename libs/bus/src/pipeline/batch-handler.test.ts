@@ -1,20 +1,17 @@
 import { silentLogger } from "@sensorstream/runtime";
 import { afterEach, describe, expect, it } from "vitest";
 import { DEAD_LETTER_HEADERS } from "../dead-letter.js";
-import type { MemoryBus } from "../memory/memory-bus.js";
 import { DEAD_LETTER_QUEUE } from "../topology.js";
 import { PermanentError } from "./errors.js";
-import type { Consumer } from "./options.js";
 import { startConsumer } from "./start-consumer.js";
 import {
   type Body,
+  batchConsumer,
   createRegistry,
-  fastRetry,
   memoryBus,
+  outcome,
   parseBody,
   QUEUE,
-  type Registry,
-  sample,
   send,
   until,
 } from "./test-support.js";
@@ -26,33 +23,12 @@ afterEach(async () => {
   stops = [];
 });
 
-async function consume(
-  handleBatch: BatchHandler<Body>,
-  maxSize = 4,
-): Promise<{ bus: MemoryBus; registry: Registry; consumer: Consumer }> {
-  const bus = await memoryBus();
-  const registry = createRegistry({ defaultMetrics: false });
-  const consumer = await startConsumer<Body>({
-    bus,
-    name: "test",
-    queue: QUEUE,
-    parse: parseBody,
-    prefetch: 100,
-    logger: silentLogger(),
-    registry,
-    retry: fastRetry,
-    handleBatch,
-    batch: { maxSize, flushMs: 5 },
-  });
-  stops.push(async () => {
-    await consumer.stop();
-    await bus.close();
-  });
-  return { bus, registry, consumer };
+async function consume(handleBatch: BatchHandler<Body>, maxSize = 4) {
+  const c = await batchConsumer(handleBatch, { maxSize });
+  stops.push(c.stop);
+  return c;
 }
 
-const outcome = (registry: Registry, o: string) =>
-  sample(registry, "sensorstream_consumer_messages_total", { consumer: "test", outcome: o });
 const ns = (batch: readonly { body: Body }[]) => batch.map((m) => m.body.n);
 
 describe("the pipeline with a batch handler", () => {

@@ -1,20 +1,9 @@
-import { silentLogger } from "@sensorstream/runtime";
 import { afterEach, describe, expect, it } from "vitest";
 import { DEAD_LETTER_HEADERS } from "../dead-letter.js";
 import type { MemoryBus } from "../memory/memory-bus.js";
 import { DEAD_LETTER_QUEUE, type QueueSpec } from "../topology.js";
 import { PermanentError } from "./errors.js";
-import { startConsumer } from "./start-consumer.js";
-import {
-  type Body,
-  createRegistry,
-  fastRetry,
-  memoryBus,
-  parseBody,
-  type Registry,
-  sample,
-  until,
-} from "./test-support.js";
+import { type Body, batchConsumer, outcome, parseBody, until } from "./test-support.js";
 import type { BatchHandler, Parse } from "./types.js";
 
 /** A queue that takes single messages (sensor_<id>.data) and deliveries of several (many.<n>: a JSON array). */
@@ -45,35 +34,15 @@ afterEach(async () => {
   stops = [];
 });
 
-async function consume(handleBatch: BatchHandler<Body>, maxSize = 4): Promise<{ bus: MemoryBus; registry: Registry }> {
-  const bus = await memoryBus();
-  await bus.declare([QUEUE]);
-  const registry = createRegistry({ defaultMetrics: false });
-  const consumer = await startConsumer<Body>({
-    bus,
-    name: "test",
-    queue: QUEUE,
-    parse,
-    prefetch: 100,
-    logger: silentLogger(),
-    registry,
-    retry: fastRetry,
-    handleBatch,
-    batch: { maxSize, flushMs: 5 },
-  });
-  stops.push(async () => {
-    await consumer.stop();
-    await bus.close();
-  });
-  return { bus, registry };
+async function consume(handleBatch: BatchHandler<Body>, maxSize = 4) {
+  const c = await batchConsumer(handleBatch, { maxSize, queue: QUEUE, parse });
+  stops.push(c.stop);
+  return c;
 }
 
 const many = (bus: MemoryBus, elements: unknown[]) =>
   bus.publish("many.x", Buffer.from(JSON.stringify(elements)), { messageId: "many-1" });
 const body = (sensor: string, n: number) => ({ sensor_id: sensor, msg_id: `${sensor}-${n}`, n });
-const outcome = (registry: Registry, o: string) =>
-  sample(registry, "sensorstream_consumer_messages_total", { consumer: "test", outcome: o });
-
 describe("a delivery that carries several messages", () => {
   it("settles each part on its own: a bad one is dead-lettered alone, under its own key, the rest handled", async () => {
     let release: () => void = () => {};

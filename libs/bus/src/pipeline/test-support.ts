@@ -1,9 +1,11 @@
 import { SCHEMA_VERSION_HEADER } from "@sensorstream/contracts";
-import { createRegistry, type Registry } from "@sensorstream/runtime";
+import { createRegistry, type Registry, silentLogger } from "@sensorstream/runtime";
 import type { Delivery } from "../consumer.js";
 import { MemoryBus } from "../memory/memory-bus.js";
 import type { QueueSpec } from "../topology.js";
-import type { ParsedOne } from "./types.js";
+import type { Consumer } from "./options.js";
+import { startConsumer } from "./start-consumer.js";
+import type { BatchHandler, Parse, ParsedOne } from "./types.js";
 
 /** Helpers for the pipeline's unit tests (not exported from the lib). */
 export const QUEUE: QueueSpec = { name: "work", bindings: ["*.data"], maxLength: 1_000, deliveryLimit: 20 };
@@ -63,3 +65,35 @@ export async function until(fn: () => boolean | Promise<boolean>, what: string):
   }
   throw new Error(`timed out waiting for ${what}`);
 }
+
+/** A batch consumer named "test" on a fresh memory bus (batches cut at maxSize or after 5 ms); stop() ends both. */
+export async function batchConsumer(
+  handleBatch: BatchHandler<Body>,
+  o: { maxSize?: number; queue?: QueueSpec; parse?: Parse<Body> } = {},
+): Promise<{ bus: MemoryBus; registry: Registry; consumer: Consumer; stop: () => Promise<void> }> {
+  const queue = o.queue ?? QUEUE;
+  const bus = await memoryBus();
+  await bus.declare([queue]);
+  const registry = createRegistry({ defaultMetrics: false });
+  const consumer = await startConsumer<Body>({
+    bus,
+    name: "test",
+    queue,
+    parse: o.parse ?? parseBody,
+    prefetch: 100,
+    logger: silentLogger(),
+    registry,
+    retry: fastRetry,
+    handleBatch,
+    batch: { maxSize: o.maxSize ?? 4, flushMs: 5 },
+  });
+  const stop = async () => {
+    await consumer.stop();
+    await bus.close();
+  };
+  return { bus, registry, consumer, stop };
+}
+
+/** The "test" consumer's count of messages with this outcome. */
+export const outcome = (registry: Registry, o: string) =>
+  sample(registry, "sensorstream_consumer_messages_total", { consumer: "test", outcome: o });
