@@ -1,6 +1,6 @@
 import { type AlarmService, alarmService } from "@sensorstream/alarm";
 import { AlarmAdmin, ruleInputSchema } from "@sensorstream/alarms";
-import { declareTopology, QUEUES } from "@sensorstream/bus";
+import { declareTopology, QUEUES, type QueueSpec } from "@sensorstream/bus";
 import { migrate } from "@sensorstream/db";
 import { type Gateway, gatewayService } from "@sensorstream/gateway";
 import { measurementIngesterService } from "@sensorstream/measurement-ingester";
@@ -48,12 +48,17 @@ describeRabbitMq("readings.bridged: how the measurement ingesters and the alarm 
     await vhost?.drop();
   });
 
-  it("an upgraded alarms.input loses its *.data binding and still evaluates the single messages left in it", async () => {
-    // alarms.input as the release before declared it: bound to *.data, with a reading waiting in it.
+  /** A queue as the releases before readings.bridged declared it: bound to *.data. */
+  const declareAsBefore = async (queue: QueueSpec) => {
     const conn = await amqp.connect(vhost.url);
     const ch = await conn.createChannel();
-    await declareTopology(ch, [{ ...QUEUES.alarmsInput, bindings: ["*.data"], retiredBindings: [] }]);
+    await declareTopology(ch, [{ ...queue, bindings: ["*.data"], retiredBindings: [] }]);
     await conn.close();
+  };
+
+  it("an upgraded alarms.input loses its *.data binding and still evaluates the single messages left in it", async () => {
+    // alarms.input as the release before declared it: bound to *.data, with a reading waiting in it.
+    await declareAsBefore(QUEUES.alarmsInput);
     const reading = (sensor: string, value: number) => ({
       key: `sensor_${sensor}.data`,
       body: {
@@ -92,10 +97,7 @@ describeRabbitMq("readings.bridged: how the measurement ingesters and the alarm 
 
   it("an upgraded measurements queue loses its *.data binding; the ingester stores what was left in it", async () => {
     // measurements as the release before declared it: bound to *.data, with a data message waiting in it.
-    const conn = await amqp.connect(vhost.url);
-    const ch = await conn.createChannel();
-    await declareTopology(ch, [{ ...QUEUES.measurements, bindings: ["*.data"], retiredBindings: [] }]);
-    await conn.close();
+    await declareAsBefore(QUEUES.measurements);
     const data = (sensor: string) => ({
       key: `sensor_${sensor}.data`,
       body: {

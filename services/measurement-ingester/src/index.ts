@@ -5,4 +5,4 @@ export { type BatchRows, batchRows, type LatestValues } from "./core/batch-rows.
 export { BinaryArray, ELEMENT, type ElementOid } from "./core/binary-array.js";
 export { rowCount } from "./core/rows.js";
 export { measurementIngesterService } from "./description.js";
-export { type IngesterSettings, parseMeasurementDelivery, startMeasurementIngester } from "./service.js";
+export { type IngesterSettings, startMeasurementIngester } from "./service.js";

@@ -27,7 +27,8 @@ export async function startMeasurementIngester(config: IngesterSettings, deps: I
     queue: QUEUES.measurements,
     consumer: "measurements",
     retention: { tables: ["measurements", "positions"], days: config.RETENTION_DAYS },
-    parse: parseMeasurementDelivery,
+    // readings.bridged, one part per data message (docs/bus.md); or a single data message left from before.
+    parse: readingsParser,
     size: rowCount,
     store: (pool) => new PgMeasurementStore(pool, { onRewritten: () => metrics.rewritten.inc() }),
     storage: {
@@ -54,6 +55,3 @@ export async function startMeasurementIngester(config: IngesterSettings, deps: I
     },
   });
 }
-
-/** readings.bridged, one part per data message (docs/bus.md); or a single data message left from before. */
-export const parseMeasurementDelivery = readingsParser;
