@@ -8,32 +8,15 @@
  */
 import { measurementMessageSchema, parseBusMessage } from "@sensorstream/contracts";
 import { decide } from "@sensorstream/gateway";
+import { decideInput, devicePayload } from "./speed-probe.js";
 
 const MESSAGES = Number(process.argv[2] ?? 200_000);
-const T0 = Date.UTC(2026, 10, 23, 8) * 1000;
-
-function devicePayload(readings: number, n: number): Buffer {
-  const list = Array.from({ length: readings }, (_, i) => ({
-    ts: new Date(T0 / 1000 + n * 100 + i * 10).toISOString(),
-    values: { temperature: 20 + ((n + i) % 50) / 10 },
-    seq: n * readings + i,
-  }));
-  return Buffer.from(JSON.stringify(readings === 1 ? list[0] : list));
-}
-
-const input = (payload: Buffer, n: number) => ({
-  topic: "sensors/pump-7/data",
-  payload,
-  msgId: `m-${n}`,
-  receivedUs: T0 + n * 1000,
-  maxPayloadBytes: 256 * 1024,
-});
 
 /** A pool of distinct messages so no result is served from a cache of one. */
 function pools(readings: number): { device: Buffer[]; bus: Buffer[] } {
   const device = Array.from({ length: 1000 }, (_, n) => devicePayload(readings, n));
   const bus = device.map((p, n) => {
-    const d = decide(input(p, n));
+    const d = decide(decideInput(p, n));
     if (d.action !== "publish") throw new Error(`bench input refused: ${d.error}`);
     return d.body;
   });
@@ -59,7 +42,7 @@ function time(label: string, run: (i: number) => unknown): void {
 for (const readings of [10, 1]) {
   const p = pools(readings);
   time(`gateway decide, ${readings} reading(s)`, (i) => {
-    const d = decide(input(p.device[i % 1000] as Buffer, i));
+    const d = decide(decideInput(p.device[i % 1000] as Buffer, i));
     return d.action === "publish";
   });
   time(`bus parse, ${readings} reading(s)`, (i) => {

@@ -13,11 +13,14 @@ import { runBusBench } from "./embedded-bus.js";
 import { runQueryBench } from "./query.js";
 import { runSaturation } from "./saturation.js";
 import { runScenario, type Target } from "./scenario.js";
+import { speedProbe } from "./speed-probe.js";
 import { freshPlatform } from "./targets.js";
 
 const HELP = `npm run bench -- [options]
 
-Starts the platform on a fresh database and vhost (or targets a running one) and measures it.
+Starts the platform on a fresh database and vhost (or targets a running one) and measures it. Before and after, a
+speed probe (the CPU time of the gateway's decide() on one message, machine.speed_probe) tells how fast the machine's
+cores were: it is shared and drifts, so compare only figures taken at a similar probe.
 
   --duration S        seconds of offered load per scenario (default 20)
   --warmup S          first seconds left out of the latency figures (default 5): connections and JIT
@@ -112,6 +115,10 @@ const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
 for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => process.exit(130));
 const prof = args["cpu-prof"];
 const nodeArgs = prof ? ["--cpu-prof", `--cpu-prof-dir=${prof}`] : [];
+
+// The machine's speed before and after (speed-probe.ts): figures are comparable only at a similar probe.
+const speedBefore = speedProbe();
+log(`speed probe: decide() ${speedBefore.decide_us_per_message.median} µs per 10-reading message (CPU, median)`);
 
 const results: unknown[] = [];
 const runId = Date.now().toString(36).slice(-5);
@@ -238,7 +245,11 @@ if (only === "connect") {
 process.stdout.write(
   `${JSON.stringify(
     {
-      machine: { cores: cpus().length, node: process.version },
+      machine: {
+        cores: cpus().length,
+        node: process.version,
+        speed_probe: { before: speedBefore, after: speedProbe() },
+      },
       scenarios: results,
       churn,
       bus,
