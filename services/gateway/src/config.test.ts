@@ -15,4 +15,10 @@ describe("gateway config", () => {
     const c = loadGatewayConfig({ MQTT_TLS_CERT_FILE: "/tls/tls.crt", MQTT_TLS_KEY_FILE: "/tls/tls.key" });
     expect(c.MQTT_TLS_KEY_FILE).toBe("/tls/tls.key");
   });
+
+  it("lets data messages wait 5 ms for others to share a readings.bridged message, 0 for one turn, at most 1 s", () => {
+    expect(loadGatewayConfig({}).BRIDGED_LINGER_MS).toBe(5);
+    expect(loadGatewayConfig({ BRIDGED_LINGER_MS: "0" }).BRIDGED_LINGER_MS).toBe(0);
+    expect(() => loadGatewayConfig({ BRIDGED_LINGER_MS: "5000" })).toThrow(/BRIDGED_LINGER_MS/);
+  });
 });

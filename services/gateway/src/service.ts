@@ -48,6 +48,7 @@ export type GatewaySettings = Pick<
       | "MQTT_TLS_CA_FILE"
       | "MQTT_PROXY_PROTOCOL"
       | "PER_SENSOR_DATA"
+      | "BRIDGED_LINGER_MS"
     >
   >;
 export type GatewayDeps = {
@@ -127,7 +128,7 @@ export async function startGateway(config: GatewaySettings, deps: GatewayDeps): 
   const publishes = new PublishHandler({
     sessions,
     publisher,
-    bridged: new BridgedReadings({ publisher, newId }),
+    bridged: new BridgedReadings({ publisher, newId, lingerMs: config.BRIDGED_LINGER_MS ?? 5 }),
     perSensorData: config.PER_SENSOR_DATA ?? true,
     deadLetters,
     activity,

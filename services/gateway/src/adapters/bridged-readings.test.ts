@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { BridgedReadings } from "./bridged-readings.js";
 
 /** A hand-written publisher: records each publish and settles it when told. */
@@ -23,6 +23,10 @@ function fakePublisher() {
 const data = (n: number) => Buffer.from(JSON.stringify({ n }));
 
 describe("BridgedReadings", () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
   it("publishes a turn's data messages as one array, in order, and resolves each once it is confirmed", async () => {
     const p = fakePublisher();
     let turn: (() => void) | undefined;
@@ -55,6 +59,46 @@ describe("BridgedReadings", () => {
     expect(p.sent[1]?.body).toStrictEqual([{ n: 3 }]);
     p.sent[1]?.settle();
     await expect(next).resolves.toBeUndefined();
+  });
+
+  it("with a linger, publishes the messages of several turns together once the first has waited lingerMs", async () => {
+    vi.useFakeTimers();
+    const p = fakePublisher();
+    const b = new BridgedReadings({ publisher: p.publisher, newId: () => "id", lingerMs: 5 });
+    void b.add(data(1));
+    await vi.advanceTimersByTimeAsync(3); // turns go by (setImmediate is faked too): nothing yet
+    void b.add(data(2));
+    expect(p.sent).toHaveLength(0);
+    await vi.advanceTimersByTimeAsync(2);
+    expect(p.sent.map((s) => s.body)).toStrictEqual([[{ n: 1 }, { n: 2 }]]);
+    void b.add(data(3)); // the next message waits its own linger
+    await vi.advanceTimersByTimeAsync(4);
+    expect(p.sent).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(p.sent.map((s) => s.body)).toStrictEqual([[{ n: 1 }, { n: 2 }], [{ n: 3 }]]);
+  });
+
+  it("without a linger, publishes the turn's messages once its I/O is done", async () => {
+    const p = fakePublisher();
+    const b = new BridgedReadings({ publisher: p.publisher, newId: () => "id", lingerMs: 0 });
+    void b.add(data(1));
+    void b.add(data(2));
+    expect(p.sent).toHaveLength(0);
+    await new Promise((r) => setImmediate(r));
+    expect(p.sent.map((s) => s.body)).toStrictEqual([[{ n: 1 }, { n: 2 }]]);
+  });
+
+  it("a flush meant for messages already cut (they filled a message) leaves the next ones their own wait", () => {
+    const p = fakePublisher();
+    const flushes: (() => void)[] = [];
+    const b = new BridgedReadings({ publisher: p.publisher, newId: () => "id", schedule: (f) => flushes.push(f) });
+    for (let n = 0; n < 512; n++) void b.add(data(n));
+    expect(p.sent).toHaveLength(1);
+    void b.add(data(512));
+    flushes[0]?.(); // late: its messages went when full
+    expect(p.sent).toHaveLength(1);
+    flushes[1]?.();
+    expect(p.sent.map((s) => (s.body as unknown[]).length)).toStrictEqual([512, 1]);
   });
 
   it("cuts a turn that holds more than 512 messages", () => {

@@ -13,22 +13,28 @@ const MAX_BYTES = 64 * 1024;
 
 /**
  * The data path as the platform's consumers read it (the measurement ingesters and the alarm service): the data
- * messages bridged in one turn of the event loop go out as one readings.bridged message (in the order they were
- * bridged), one queue entry per turn instead of one per data message. `add` resolves once that message is
- * confirmed; the publish handler PUBACKs a data publish only after this resolved. Mandatory: if no queue took it
- * (a broker without the platform's queues), the publish fails and the devices get no PUBACK.
+ * messages bridged within `lingerMs` of the first (BRIDGED_LINGER_MS; 0: within one turn of the event loop) go out as
+ * one readings.bridged message, in the order they were bridged: one queue entry for many data messages instead of one
+ * each. A fleet of many sensors each publishing now and then brings few messages per turn, so the linger is what
+ * keeps the entries few there. `add` resolves once that message is confirmed; the publish handler PUBACKs a data
+ * publish only after this resolved. Mandatory: if no queue took it (a broker without the platform's queues), the
+ * publish fails and the devices get no PUBACK.
  */
 export class BridgedReadings {
   #bodies: Buffer[] = [];
   #waiters: Waiter[] = [];
   #bytes = 0;
   #scheduled = false;
+  /** Counts the messages cut so far: a scheduled flush meant for one already cut (it was full) does nothing. */
+  #cuts = 0;
 
   constructor(
     private readonly o: {
       publisher: Publisher;
       newId: () => string;
-      /** When the turn's messages go: after the I/O of this turn (setImmediate). Injectable for tests. */
+      /** How long a message waits for others to join it (0: until the I/O of this turn is done, setImmediate). */
+      lingerMs?: number;
+      /** When the collected messages go, in place of the linger. Injectable for tests. */
       schedule?: (flush: () => void) => void;
     },
   ) {}
@@ -42,13 +48,21 @@ export class BridgedReadings {
         this.#flush();
       } else if (!this.#scheduled) {
         this.#scheduled = true;
-        (this.o.schedule ?? setImmediate)(() => this.#flush());
+        const cut = this.#cuts;
+        const flush = () => {
+          if (cut === this.#cuts) this.#flush();
+        };
+        const linger = this.o.lingerMs ?? 0;
+        if (this.o.schedule) this.o.schedule(flush);
+        else if (linger > 0) setTimeout(flush, linger);
+        else setImmediate(flush);
       }
     });
   }
 
   #flush(): void {
     this.#scheduled = false;
+    this.#cuts++;
     if (this.#bodies.length === 0) return;
     const body = bridgedReadingsBody(this.#bodies);
     const waiters = this.#waiters;
