@@ -16,9 +16,9 @@ describe("gateway config", () => {
     expect(c.MQTT_TLS_KEY_FILE).toBe("/tls/tls.key");
   });
 
-  it("lets data messages wait 5 ms for others to share a readings.bridged message, 0 for one turn, at most 1 s", () => {
-    expect(loadGatewayConfig({}).BRIDGED_LINGER_MS).toBe(5);
-    expect(loadGatewayConfig({ BRIDGED_LINGER_MS: "0" }).BRIDGED_LINGER_MS).toBe(0);
+  it("publishes each turn's data messages alone unless told to wait for others (BRIDGED_LINGER_MS), at most 1 s", () => {
+    expect(loadGatewayConfig({}).BRIDGED_LINGER_MS).toBe(0);
+    expect(loadGatewayConfig({ BRIDGED_LINGER_MS: "5" }).BRIDGED_LINGER_MS).toBe(5);
     expect(() => loadGatewayConfig({ BRIDGED_LINGER_MS: "5000" })).toThrow(/BRIDGED_LINGER_MS/);
   });
 });

@@ -26,15 +26,16 @@ export const gatewayConfigSchema = z.object({
   MAX_PAYLOAD_BYTES: env.int(256 * 1024, 64, 64 * 1024 * 1024),
   /**
    * Also publish every data message on its own as sensor_<id>.data (not mandatory), for queues of one's own bound to
-   * it. The platform reads readings.bridged (a gateway's data messages of a few milliseconds in one message); false spares the broker
+   * it. The platform reads readings.bridged (a gateway turn's data messages in one message); false spares the broker
    * one publish per data message.
    */
   PER_SENSOR_DATA: env.flag(true),
   /**
-   * How long a data message waits for others to join it in one readings.bridged message (0: only those of the same
-   * event-loop turn). Fewer, fuller messages spare the broker one queue entry each; the PUBACK waits as long at most.
+   * How long the data messages of an event-loop turn that brought fewer than 16 wait for the next turns' to join them
+   * in one readings.bridged message (0: each turn's go alone). Fewer, fuller messages spare the broker a queue entry
+   * each, for fleets of many sensors that each publish now and then; the PUBACK waits as long at most.
    */
-  BRIDGED_LINGER_MS: env.int(5, 0, 1_000),
+  BRIDGED_LINGER_MS: env.int(0, 0, 1_000),
   MQTT_MAX_CONNECTIONS: env.int(10_000, 1, 1_000_000),
   /** New connections per second allowed from one IP address (bursts of twice that). */
   MQTT_CONNECT_RATE: env.int(20, 1, 100_000),

@@ -128,7 +128,7 @@ export async function startGateway(config: GatewaySettings, deps: GatewayDeps): 
   const publishes = new PublishHandler({
     sessions,
     publisher,
-    bridged: new BridgedReadings({ publisher, newId, lingerMs: config.BRIDGED_LINGER_MS ?? 5 }),
+    bridged: new BridgedReadings({ publisher, newId, lingerMs: config.BRIDGED_LINGER_MS ?? 0 }),
     perSensorData: config.PER_SENSOR_DATA ?? true,
     deadLetters,
     activity,

@@ -15,7 +15,7 @@ export type IngesterSettings = Common & {
 };
 
 /**
- * Consumes `measurements` (the gateways' readings.bridged: one message per few milliseconds of a gateway's data, each data message in it a
+ * Consumes `measurements` (the gateways' readings.bridged: one message per gateway turn, each data message in it a
  * part of its own), writes readings in batches, acks after commit. Replicas compete on the
  * same queue; replays are harmless because every row is keyed by (sensor_id, metric, time).
  */

@@ -61,7 +61,7 @@ describe("BridgedReadings", () => {
     await expect(next).resolves.toBeUndefined();
   });
 
-  it("with a linger, publishes the messages of several turns together once the first has waited lingerMs", async () => {
+  it("with a linger, a turn that brought few waits lingerMs for the next turns' to join it", async () => {
     vi.useFakeTimers();
     const p = fakePublisher();
     const b = new BridgedReadings({ publisher: p.publisher, newId: () => "id", lingerMs: 5 });
@@ -76,6 +76,16 @@ describe("BridgedReadings", () => {
     expect(p.sent).toHaveLength(1);
     await vi.advanceTimersByTimeAsync(1);
     expect(p.sent.map((s) => s.body)).toStrictEqual([[{ n: 1 }, { n: 2 }], [{ n: 3 }]]);
+  });
+
+  it("with a linger, a turn that brought 16 or more goes at once", async () => {
+    vi.useFakeTimers();
+    const p = fakePublisher();
+    const b = new BridgedReadings({ publisher: p.publisher, newId: () => "id", lingerMs: 5 });
+    for (let n = 0; n < 16; n++) void b.add(data(n));
+    expect(p.sent).toHaveLength(0);
+    await vi.advanceTimersByTimeAsync(0); // the turn's I/O is done (setImmediate)
+    expect(p.sent.map((s) => (s.body as unknown[]).length)).toStrictEqual([16]);
   });
 
   it("without a linger, publishes the turn's messages once its I/O is done", async () => {

@@ -10,15 +10,17 @@ const MAX_MESSAGES = 512;
  * prefetch holds: PREFETCH deliveries of at most max(64 KiB, MAX_PAYLOAD_BYTES), as with single data messages.
  */
 const MAX_BYTES = 64 * 1024;
+/** A turn that bridged at least this many data messages publishes them at once: a queue entry is well shared. */
+const ENOUGH_PER_TURN = 16;
 
 /**
  * The data path as the platform's consumers read it (the measurement ingesters and the alarm service): the data
- * messages bridged within `lingerMs` of the first (BRIDGED_LINGER_MS; 0: within one turn of the event loop) go out as
- * one readings.bridged message, in the order they were bridged: one queue entry for many data messages instead of one
- * each. A fleet of many sensors each publishing now and then brings few messages per turn, so the linger is what
- * keeps the entries few there. `add` resolves once that message is confirmed; the publish handler PUBACKs a data
- * publish only after this resolved. Mandatory: if no queue took it (a broker without the platform's queues), the
- * publish fails and the devices get no PUBACK.
+ * messages bridged in one turn of the event loop go out as one readings.bridged message, in the order they were
+ * bridged: one queue entry for many data messages instead of one each. A turn that brought fewer than
+ * ENOUGH_PER_TURN (a fleet of many sensors, each publishing now and then) waits up to `lingerMs` (BRIDGED_LINGER_MS)
+ * from its end for the next turns' to join; 0: every turn goes alone. `add` resolves once that message is confirmed;
+ * the publish handler PUBACKs a data publish only after this resolved. Mandatory: if no queue took it (a broker
+ * without the platform's queues), the publish fails and the devices get no PUBACK.
  */
 export class BridgedReadings {
   #bodies: Buffer[] = [];
@@ -32,10 +34,10 @@ export class BridgedReadings {
     private readonly o: {
       publisher: Publisher;
       newId: () => string;
-      /** How long a message waits for others to join it (0: until the I/O of this turn is done, setImmediate). */
+      /** How long the messages of a turn that brought few wait for others to join them (0: not at all). */
       lingerMs?: number;
-      /** When the collected messages go, in place of the linger. Injectable for tests. */
-      schedule?: (flush: () => void) => void;
+      /** When a turn's I/O is done (default setImmediate). Injectable for tests. */
+      schedule?: (turnEnded: () => void) => void;
     },
   ) {}
 
@@ -49,15 +51,21 @@ export class BridgedReadings {
       } else if (!this.#scheduled) {
         this.#scheduled = true;
         const cut = this.#cuts;
-        const flush = () => {
-          if (cut === this.#cuts) this.#flush();
-        };
-        const linger = this.o.lingerMs ?? 0;
-        if (this.o.schedule) this.o.schedule(flush);
-        else if (linger > 0) setTimeout(flush, linger);
-        else setImmediate(flush);
+        (this.o.schedule ?? setImmediate)(() => this.#turnEnded(cut));
       }
     });
+  }
+
+  #turnEnded(cut: number): void {
+    if (cut !== this.#cuts) return;
+    const linger = this.o.lingerMs ?? 0;
+    if (linger === 0 || this.#bodies.length >= ENOUGH_PER_TURN) {
+      this.#flush();
+      return;
+    }
+    setTimeout(() => {
+      if (cut === this.#cuts) this.#flush();
+    }, linger);
   }
 
   #flush(): void {
