@@ -40,7 +40,7 @@ export type QueueSpec = {
  * migration (delete and re-create, or move the setting into a policy).
  */
 export const QUEUES = {
-  // The gateways' readings.bridged (a gateway turn's data messages in one message), no longer every *.data message: one queue
+  // The gateways' readings.bridged (a turn's data messages in one message), no longer every *.data message: one queue
   // entry per gateway turn instead of one per data message (docs/performance.md, fifth round).
   measurements: {
     name: "measurements",
@@ -67,7 +67,7 @@ export const QUEUES = {
   // The alarm service's own copy of every reading: alarms are evaluated independently of the ingesters (a slow
   // database write of measurements does not delay an alert, and the other way round). Replicas compete on it.
   // drop-head: if the alarm service is down long enough to fill it, its oldest readings go, and ingestion goes on.
-  // It takes the gateways' readings.bridged (a gateway turn's data messages in one message), no longer every *.data message.
+  // It takes the gateways' readings.bridged (a turn's data messages in one message), no longer every *.data message.
   alarmsInput: {
     name: "alarms.input",
     bindings: [READINGS_BRIDGED_ROUTING_KEY],
